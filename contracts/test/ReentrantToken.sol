@@ -6,7 +6,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice Test only: a token that, once armed, makes one call of the attacker's choice from inside every
 /// transfer (as an ERC-777 hook or a malicious token would), and records whether it went through.
 contract ReentrantToken is ERC20 {
-    address public target;
+    address public reentryTarget;
     bytes public payload;
     bool public reentered;
     bytes public reentryError;
@@ -18,15 +18,15 @@ contract ReentrantToken is ERC20 {
     }
 
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        reentryTarget = target_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = reentryTarget;
         if (t != address(0) && from != address(0) && to != address(0)) {
-            target = address(0); // one reentry per arming
+            reentryTarget = address(0); // one reentry per arming
             (bool ok, bytes memory ret) = t.call(payload);
             reentered = ok;
             reentryError = ret;
