@@ -53,6 +53,7 @@ contract DisputeRegistry is IDisputeRegistry {
         Dispute storage d = _openDisputeById(disputeId);
         _checkArbiter(disputeId, d);
         if (d.kind != TargetKind.Licence) revert DisputeRegistryNotLicenceDispute(disputeId);
+        d.suspendedLicence = true;
         settlement.suspendLicence(uint256(d.target), disputeId);
         emit LicenceSuspendedPendingRuling(disputeId, uint256(d.target), msg.sender);
     }
@@ -74,7 +75,7 @@ contract DisputeRegistry is IDisputeRegistry {
         emit DisputeResolved(disputeId, d.status, remedy, ruling, msg.sender, uint40(block.timestamp));
 
         if (d.kind == TargetKind.Sale) _applySaleRuling(disputeId, d.target, upheld);
-        else _applyLicenceRuling(disputeId, uint256(d.target), remedy);
+        else _applyLicenceRuling(disputeId, uint256(d.target), remedy, d.suspendedLicence);
     }
 
     /// @inheritdoc IDisputeRegistry
@@ -131,8 +132,9 @@ contract DisputeRegistry is IDisputeRegistry {
         else settlement.unfreezeSale(saleId, disputeId);
     }
 
-    /// @dev A ruling on a licence that no longer takes sales (superseded, terminated) is a record only.
-    function _applyLicenceRuling(uint256 disputeId, uint256 licenceId, LicenceRemedy remedy) private {
+    /// @dev A ruling on a licence that no longer takes sales (superseded, terminated) is a record only. A
+    /// rejection lifts only the suspension this dispute made, never one an earlier ruling ordered.
+    function _applyLicenceRuling(uint256 disputeId, uint256 licenceId, LicenceRemedy remedy, bool suspendedByThis) private {
         ILicenceRegistry.LicenceStatus status = settlement.licenceStatus(licenceId);
         bool suspended = status == ILicenceRegistry.LicenceStatus.Suspended;
         bool active = status == ILicenceRegistry.LicenceStatus.Active || status == ILicenceRegistry.LicenceStatus.Expired;
@@ -140,7 +142,7 @@ contract DisputeRegistry is IDisputeRegistry {
             if (active || suspended) settlement.terminateLicence(licenceId, disputeId);
         } else if (remedy == LicenceRemedy.Suspend) {
             if (active) settlement.suspendLicence(licenceId, disputeId);
-        } else if (suspended) {
+        } else if (suspended && suspendedByThis) {
             settlement.reinstateLicence(licenceId, disputeId);
         }
     }

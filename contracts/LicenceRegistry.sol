@@ -57,50 +57,54 @@ abstract contract LicenceRegistry is ILicenceRegistry, Consortium {
         if (terms.supersedes != 0) _checkSupersession(terms);
 
         licenceId = ++_licenceCount;
-        Licence storage l = _licences[licenceId];
-        l.rightsHolder = msg.sender;
-        l.validFrom = terms.validFrom;
-        l.validUntil = terms.validUntil;
-        l.status = LicenceStatus.Proposed;
-        l.mcn = terms.mcn;
-        l.rightsHolderBps = terms.rightsHolderBps;
-        l.mcnBps = terms.mcnBps;
-        l.commissionBps = terms.commissionBps;
-        l.holdSeconds = terms.holdSeconds;
-        l.platform = terms.platform;
-        l.channelScope = _scopeOf(terms.channels);
-        l.contentId = terms.contentId;
-        l.termsHash = terms.termsHash;
-        l.supersedes = uint64(terms.supersedes);
-        l.registeredAt = uint40(block.timestamp);
+        Licence storage licence = _licences[licenceId];
+        licence.rightsHolder = msg.sender;
+        licence.validFrom = terms.validFrom;
+        licence.validUntil = terms.validUntil;
+        licence.status = LicenceStatus.Proposed;
+        licence.mcn = terms.mcn;
+        licence.rightsHolderBps = terms.rightsHolderBps;
+        licence.mcnBps = terms.mcnBps;
+        licence.commissionBps = terms.commissionBps;
+        licence.holdSeconds = terms.holdSeconds;
+        licence.platform = terms.platform;
+        licence.channelScope = _scopeOf(terms.channels);
+        licence.contentId = terms.contentId;
+        licence.termsHash = terms.termsHash;
+        licence.supersedes = uint64(terms.supersedes);
+        licence.registeredAt = uint40(block.timestamp);
         emit LicenceRegistered(licenceId, terms.contentId, msg.sender, terms);
     }
 
     /// @inheritdoc ILicenceRegistry
     function acceptLicence(uint256 licenceId) external {
-        Licence storage l = _licence(licenceId);
-        if (l.status != LicenceStatus.Proposed) revert LicenceRegistryWrongStatus(licenceId, _statusOf(l));
-        if (msg.sender == l.mcn && !l.mcnAccepted) {
+        Licence storage licence = _licence(licenceId);
+        if (licence.status != LicenceStatus.Proposed) revert LicenceRegistryWrongStatus(licenceId, _statusOf(licence));
+        if (msg.sender == licence.mcn && !licence.mcnAccepted) {
             _checkRole(MCN_ROLE);
-            l.mcnAccepted = true;
-        } else if (msg.sender == l.platform && !l.platformAccepted) {
+            licence.mcnAccepted = true;
+        } else if (msg.sender == licence.platform && !licence.platformAccepted) {
             _checkRole(PLATFORM_ROLE);
-            l.platformAccepted = true;
-        } else if (msg.sender == l.mcn || msg.sender == l.platform) {
+            licence.platformAccepted = true;
+        } else if (msg.sender == licence.mcn || msg.sender == licence.platform) {
             revert LicenceRegistryAlreadyAccepted(licenceId, msg.sender);
         } else {
             revert LicenceRegistryNotLicenceParty(licenceId, msg.sender);
         }
+        // Consent to terms whose window is over would activate a licence that can never sell.
+        if (block.timestamp > licence.validUntil) {
+            revert LicenceRegistryInvalidWindow(licence.validFrom, licence.validUntil, block.timestamp);
+        }
         emit LicenceAccepted(licenceId, msg.sender);
-        if (l.mcnAccepted && l.platformAccepted) _activate(licenceId, l);
+        if (licence.mcnAccepted && licence.platformAccepted) _activate(licenceId, licence);
     }
 
     /// @inheritdoc ILicenceRegistry
     function cancelLicence(uint256 licenceId) external {
-        Licence storage l = _licence(licenceId);
-        if (msg.sender != l.rightsHolder) revert LicenceRegistryNotLicenceParty(licenceId, msg.sender);
-        if (l.status != LicenceStatus.Proposed) revert LicenceRegistryWrongStatus(licenceId, _statusOf(l));
-        l.status = LicenceStatus.Cancelled;
+        Licence storage licence = _licence(licenceId);
+        if (msg.sender != licence.rightsHolder) revert LicenceRegistryNotLicenceParty(licenceId, msg.sender);
+        if (licence.status != LicenceStatus.Proposed) revert LicenceRegistryWrongStatus(licenceId, _statusOf(licence));
+        licence.status = LicenceStatus.Cancelled;
         emit LicenceCancelled(licenceId);
     }
 
@@ -114,53 +118,53 @@ abstract contract LicenceRegistry is ILicenceRegistry, Consortium {
 
     /// @inheritdoc ILicenceRegistry
     function suspendLicence(uint256 licenceId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Licence storage l = _licence(licenceId);
-        if (l.status != LicenceStatus.Active) revert LicenceRegistryWrongStatus(licenceId, _statusOf(l));
-        l.status = LicenceStatus.Suspended;
+        Licence storage licence = _licence(licenceId);
+        if (licence.status != LicenceStatus.Active) revert LicenceRegistryWrongStatus(licenceId, _statusOf(licence));
+        licence.status = LicenceStatus.Suspended;
         emit LicenceSuspended(licenceId, disputeId);
     }
 
     /// @inheritdoc ILicenceRegistry
     function reinstateLicence(uint256 licenceId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Licence storage l = _licence(licenceId);
-        if (l.status != LicenceStatus.Suspended) revert LicenceRegistryWrongStatus(licenceId, _statusOf(l));
-        l.status = LicenceStatus.Active;
+        Licence storage licence = _licence(licenceId);
+        if (licence.status != LicenceStatus.Suspended) revert LicenceRegistryWrongStatus(licenceId, _statusOf(licence));
+        licence.status = LicenceStatus.Active;
         emit LicenceReinstated(licenceId, disputeId);
     }
 
     /// @inheritdoc ILicenceRegistry
     function terminateLicence(uint256 licenceId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Licence storage l = _licence(licenceId);
-        if (l.status != LicenceStatus.Active && l.status != LicenceStatus.Suspended) {
-            revert LicenceRegistryWrongStatus(licenceId, _statusOf(l));
+        Licence storage licence = _licence(licenceId);
+        if (licence.status != LicenceStatus.Active && licence.status != LicenceStatus.Suspended) {
+            revert LicenceRegistryWrongStatus(licenceId, _statusOf(licence));
         }
-        l.status = LicenceStatus.Terminated;
+        licence.status = LicenceStatus.Terminated;
         emit LicenceTerminated(licenceId, disputeId);
     }
 
     /// @inheritdoc ILicenceRegistry
     function getLicence(uint256 licenceId) external view returns (LicenceView memory v) {
-        Licence storage l = _licence(licenceId);
+        Licence storage licence = _licence(licenceId);
         v.licenceId = licenceId;
-        v.contentId = l.contentId;
-        v.rightsHolder = l.rightsHolder;
-        v.mcn = l.mcn;
-        v.platform = l.platform;
-        v.rightsHolderBps = l.rightsHolderBps;
-        v.mcnBps = l.mcnBps;
-        v.platformBps = uint16(SplitMath.BPS - l.rightsHolderBps - l.mcnBps);
-        v.commissionBps = l.commissionBps;
-        v.channels = _channelsOf(l.channelScope);
-        v.validFrom = l.validFrom;
-        v.validUntil = l.validUntil;
-        v.holdSeconds = l.holdSeconds;
-        v.registeredAt = l.registeredAt;
-        v.status = _statusOf(l);
-        v.mcnAccepted = l.mcnAccepted;
-        v.platformAccepted = l.platformAccepted;
-        v.supersedes = l.supersedes;
-        v.supersededBy = l.supersededBy;
-        v.termsHash = l.termsHash;
+        v.contentId = licence.contentId;
+        v.rightsHolder = licence.rightsHolder;
+        v.mcn = licence.mcn;
+        v.platform = licence.platform;
+        v.rightsHolderBps = licence.rightsHolderBps;
+        v.mcnBps = licence.mcnBps;
+        v.platformBps = uint16(SplitMath.BPS - licence.rightsHolderBps - licence.mcnBps);
+        v.commissionBps = licence.commissionBps;
+        v.channels = _channelsOf(licence.channelScope);
+        v.validFrom = licence.validFrom;
+        v.validUntil = licence.validUntil;
+        v.holdSeconds = licence.holdSeconds;
+        v.registeredAt = licence.registeredAt;
+        v.status = _statusOf(licence);
+        v.mcnAccepted = licence.mcnAccepted;
+        v.platformAccepted = licence.platformAccepted;
+        v.supersedes = licence.supersedes;
+        v.supersededBy = licence.supersededBy;
+        v.termsHash = licence.termsHash;
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -170,8 +174,8 @@ abstract contract LicenceRegistry is ILicenceRegistry, Consortium {
 
     /// @inheritdoc ILicenceRegistry
     function isLicenceParty(uint256 licenceId, address account) external view returns (bool) {
-        Licence storage l = _licence(licenceId);
-        return account == l.rightsHolder || account == l.mcn || account == l.platform;
+        Licence storage licence = _licence(licenceId);
+        return account == licence.rightsHolder || account == licence.mcn || account == licence.platform;
     }
 
     /// @inheritdoc ILicenceRegistry
@@ -196,33 +200,33 @@ abstract contract LicenceRegistry is ILicenceRegistry, Consortium {
     }
 
     /// @dev The licence a sale by `channelId` may be settled under right now, or a revert saying why not.
-    function _settleableLicence(uint256 licenceId, uint8 channelId) internal view returns (Licence storage l) {
-        l = _licences[licenceId];
-        if (l.status != LicenceStatus.Active) {
-            if (l.status == LicenceStatus.None) revert LicenceRegistryUnknownLicence(licenceId);
-            revert LicenceRegistryWrongStatus(licenceId, l.status);
+    function _settleableLicence(uint256 licenceId, uint8 channelId) internal view returns (Licence storage licence) {
+        licence = _licences[licenceId];
+        if (licence.status != LicenceStatus.Active) {
+            if (licence.status == LicenceStatus.None) revert LicenceRegistryUnknownLicence(licenceId);
+            revert LicenceRegistryWrongStatus(licenceId, licence.status);
         }
-        if (block.timestamp < l.validFrom || block.timestamp > l.validUntil) {
-            revert LicenceRegistryOutsideWindow(licenceId, block.timestamp, l.validFrom, l.validUntil);
+        if (block.timestamp < licence.validFrom || block.timestamp > licence.validUntil) {
+            revert LicenceRegistryOutsideWindow(licenceId, block.timestamp, licence.validFrom, licence.validUntil);
         }
-        if ((l.channelScope >> channelId) & 1 == 0) revert LicenceRegistryChannelNotInScope(licenceId, channelId);
+        if ((licence.channelScope >> channelId) & 1 == 0) revert LicenceRegistryChannelNotInScope(licenceId, channelId);
     }
 
-    function _licence(uint256 licenceId) internal view returns (Licence storage l) {
-        l = _licences[licenceId];
-        if (l.status == LicenceStatus.None) revert LicenceRegistryUnknownLicence(licenceId);
+    function _licence(uint256 licenceId) internal view returns (Licence storage licence) {
+        licence = _licences[licenceId];
+        if (licence.status == LicenceStatus.None) revert LicenceRegistryUnknownLicence(licenceId);
     }
 
-    function _statusOf(Licence storage l) internal view returns (LicenceStatus) {
-        LicenceStatus s = l.status;
-        if (s == LicenceStatus.Active && block.timestamp > l.validUntil) return LicenceStatus.Expired;
+    function _statusOf(Licence storage licence) internal view returns (LicenceStatus) {
+        LicenceStatus s = licence.status;
+        if (s == LicenceStatus.Active && block.timestamp > licence.validUntil) return LicenceStatus.Expired;
         return s;
     }
 
-    function _activate(uint256 licenceId, Licence storage l) private {
-        l.status = LicenceStatus.Active;
+    function _activate(uint256 licenceId, Licence storage licence) private {
+        licence.status = LicenceStatus.Active;
         emit LicenceActivated(licenceId, uint40(block.timestamp));
-        uint256 oldId = l.supersedes;
+        uint256 oldId = licence.supersedes;
         if (oldId != 0) {
             Licence storage old = _licences[oldId];
             if (old.status != LicenceStatus.Active) revert LicenceRegistryInvalidSupersession(oldId);

@@ -21,8 +21,8 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
     /// @notice Most orders `settleSales` takes in one transaction.
     uint256 public constant MAX_BATCH = 200;
 
-    /// @dev One slot per sale. The shares are not stored: the licence's split is immutable once active,
-    /// so they are recomputed from `commission` on release.
+    /// @dev A sale, stored packed in one word (see `_pack`). The shares are not stored: the licence's split
+    /// is immutable once active, so they are recomputed from `commission` on release.
     struct Sale {
         uint64 licenceId;
         uint8 channelId;
@@ -32,12 +32,21 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
         uint128 commission;
     }
 
+    /// @dev What settling a sale needs of its licence, read once per licence in a batch.
+    struct SaleTerms {
+        uint256 licenceId;
+        uint16 commissionBps;
+        uint16 rightsHolderBps;
+        uint16 mcnBps;
+        uint32 holdSeconds;
+    }
+
     struct TokenInfo {
         uint8 id;
         bool allowed;
     }
 
-    mapping(bytes32 saleId => Sale) private _sales;
+    mapping(bytes32 saleId => uint256 packedSale) private _sales;
     mapping(address token => TokenInfo) private _tokenInfo;
     mapping(uint8 tokenId => address token) private _tokenById;
     uint8 private _tokenCount;
@@ -56,54 +65,51 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
     function settleSale(uint256 licenceId, bytes32 orderRef, address token, uint256 gross) external whenNotPaused returns (bytes32 saleId) {
         uint8 channelId = _callerChannel();
         uint8 tokenId = _allowedTokenId(token);
-        Licence storage l = _settleableLicence(licenceId, channelId);
+        SaleTerms memory terms = _saleTerms(licenceId, channelId);
         uint256 commission;
-        uint256 rightsHolder;
-        uint256 mcn;
-        uint256 platform;
-        (saleId, commission, rightsHolder, mcn, platform) = _record(l, licenceId, channelId, tokenId, token, orderRef, gross);
-        if (l.holdSeconds == 0) _credit(l, token, rightsHolder, mcn, platform);
+        uint256[3] memory shares;
+        (saleId, commission, shares[0], shares[1], shares[2]) = _record(terms, channelId, tokenId, token, orderRef, gross);
+        if (terms.holdSeconds == 0) _credit(_licences[licenceId], token, shares);
         _pull(token, commission);
     }
 
     /// @inheritdoc ISettlement
-    /// @dev Consecutive instant sales under the same licence are credited to its parties once, summed.
+    /// @dev Consecutive orders under the same licence share one check of the licence and one credit to
+    /// each of its parties (the sum of their per-sale shares).
     function settleSales(address token, Order[] calldata orders) external whenNotPaused returns (uint256 commission) {
         if (orders.length == 0 || orders.length > MAX_BATCH) revert SettlementBatchSize(orders.length, MAX_BATCH);
         uint8 channelId = _callerChannel();
         uint8 tokenId = _allowedTokenId(token);
-        // Instant shares not yet credited, all under licence `pendingId`.
-        uint256 pendingId;
-        uint256[3] memory pending;
+        SaleTerms memory terms; // of the licence of the previous order
+        uint256[3] memory pending; // instant shares under `terms` not yet credited
         for (uint256 i; i < orders.length; ++i) {
-            Order calldata o = orders[i];
-            Licence storage l = _settleableLicence(o.licenceId, channelId);
+            Order calldata order = orders[i];
+            if (order.licenceId != terms.licenceId || terms.licenceId == 0) {
+                _creditPending(terms, token, pending);
+                terms = _saleTerms(order.licenceId, channelId);
+            }
             (, uint256 c, uint256 rightsHolder, uint256 mcn, uint256 platform) = _record(
-                l,
-                o.licenceId,
+                terms,
                 channelId,
                 tokenId,
                 token,
-                o.orderRef,
-                o.gross
+                order.orderRef,
+                order.gross
             );
             commission += c;
-            if (l.holdSeconds != 0) continue;
-            if (o.licenceId != pendingId) {
-                if (pendingId != 0) _credit(_licences[pendingId], token, pending[0], pending[1], pending[2]);
-                (pendingId, pending[0], pending[1], pending[2]) = (o.licenceId, 0, 0, 0);
+            if (terms.holdSeconds == 0) {
+                pending[0] += rightsHolder;
+                pending[1] += mcn;
+                pending[2] += platform;
             }
-            pending[0] += rightsHolder;
-            pending[1] += mcn;
-            pending[2] += platform;
         }
-        if (pendingId != 0) _credit(_licences[pendingId], token, pending[0], pending[1], pending[2]);
+        _creditPending(terms, token, pending);
         _pull(token, commission);
     }
 
     /// @inheritdoc ISettlement
     function refundSale(bytes32 saleId) external {
-        Sale storage s = _sale(saleId);
+        Sale memory s = _sale(saleId);
         if (msg.sender != _channelReporter(s.channelId)) revert SettlementNotSaleChannel(saleId, msg.sender);
         if (s.status != SaleStatus.Escrowed) revert SettlementWrongSaleStatus(saleId, s.status);
         if (block.timestamp >= s.releaseAt) revert SettlementRefundWindowClosed(saleId, s.releaseAt);
@@ -114,7 +120,7 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
     function releaseSales(bytes32[] calldata saleIds) external {
         for (uint256 i; i < saleIds.length; ++i) {
             bytes32 saleId = saleIds[i];
-            Sale storage s = _sale(saleId);
+            Sale memory s = _sale(saleId);
             if (s.status != SaleStatus.Escrowed) revert SettlementWrongSaleStatus(saleId, s.status);
             if (block.timestamp < s.releaseAt) revert SettlementStillInEscrow(saleId, s.releaseAt);
             _release(saleId, s);
@@ -173,25 +179,27 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function freezeSale(bytes32 saleId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Sale storage s = _sale(saleId);
+        Sale memory s = _sale(saleId);
         if (s.status != SaleStatus.Escrowed) revert SettlementWrongSaleStatus(saleId, s.status);
         if (block.timestamp >= s.releaseAt) revert SettlementRefundWindowClosed(saleId, s.releaseAt);
         s.status = SaleStatus.Frozen;
+        _sales[saleId] = _pack(s);
         emit SaleFrozen(saleId, disputeId);
     }
 
     /// @inheritdoc ISettlement
     function unfreezeSale(bytes32 saleId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Sale storage s = _sale(saleId);
+        Sale memory s = _sale(saleId);
         if (s.status != SaleStatus.Frozen) revert SettlementWrongSaleStatus(saleId, s.status);
         s.status = SaleStatus.Escrowed;
+        _sales[saleId] = _pack(s);
         emit SaleUnfrozen(saleId, disputeId);
         if (block.timestamp >= s.releaseAt) _release(saleId, s);
     }
 
     /// @inheritdoc ISettlement
     function refundFrozenSale(bytes32 saleId, uint256 disputeId) external onlyRole(DISPUTE_REGISTRY_ROLE) {
-        Sale storage s = _sale(saleId);
+        Sale memory s = _sale(saleId);
         if (s.status != SaleStatus.Frozen) revert SettlementWrongSaleStatus(saleId, s.status);
         _refund(saleId, s, _channelReporter(s.channelId), disputeId);
     }
@@ -202,7 +210,7 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function getSale(bytes32 saleId) external view returns (SaleView memory) {
-        Sale storage s = _sale(saleId);
+        Sale memory s = _sale(saleId);
         return
             SaleView({
                 licenceId: s.licenceId,
@@ -233,11 +241,10 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
     // Internals
     // ----------------------------------------------------------------------------------------------------
 
-    /// @dev Records one sale under a settleable licence; the caller credits instant shares and pulls the
-    /// commission.
+    /// @dev Records one sale under licence terms already checked for this channel and this block; the
+    /// caller credits instant shares and pulls the commission.
     function _record(
-        Licence storage l,
-        uint256 licenceId,
+        SaleTerms memory terms,
         uint8 channelId,
         uint8 tokenId,
         address token,
@@ -247,42 +254,52 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
         if (gross == 0 || orderRef == bytes32(0)) revert SettlementInvalidOrder(orderRef, gross);
         if (gross > type(uint128).max) revert SettlementAmountTooLarge(gross);
         saleId = saleIdOf(channelId, orderRef);
-        if (_sales[saleId].status != SaleStatus.None) revert SettlementDuplicateOrder(channelId, orderRef, saleId);
+        if (_sales[saleId] != 0) revert SettlementDuplicateOrder(channelId, orderRef, saleId);
 
-        commission = SplitMath.commission(gross, l.commissionBps);
-        (rightsHolder, mcn, platform) = SplitMath.split(commission, l.rightsHolderBps, l.mcnBps);
-        uint32 hold = l.holdSeconds;
-        uint40 releaseAt = hold == 0 ? 0 : uint40(block.timestamp) + hold;
-        _sales[saleId] = Sale({
-            licenceId: uint64(licenceId),
-            channelId: channelId,
-            tokenId: tokenId,
-            status: hold == 0 ? SaleStatus.Claimable : SaleStatus.Escrowed,
-            releaseAt: releaseAt,
-            commission: uint128(commission)
-        });
-        emit SaleSettled(saleId, licenceId, channelId, orderRef, token, gross, commission, rightsHolder, mcn, platform, releaseAt);
+        commission = SplitMath.commission(gross, terms.commissionBps);
+        (rightsHolder, mcn, platform) = SplitMath.split(commission, terms.rightsHolderBps, terms.mcnBps);
+        uint40 releaseAt = terms.holdSeconds == 0 ? 0 : uint40(block.timestamp) + terms.holdSeconds;
+        SaleStatus status = terms.holdSeconds == 0 ? SaleStatus.Claimable : SaleStatus.Escrowed;
+        _sales[saleId] = _pack(uint64(terms.licenceId), channelId, tokenId, status, releaseAt, uint128(commission));
+        emit SaleSettled(saleId, terms.licenceId, channelId, orderRef, token, gross, commission, rightsHolder, mcn, platform, releaseAt);
     }
 
-    function _release(bytes32 saleId, Sale storage s) private {
-        Licence storage l = _licences[s.licenceId];
-        (uint256 rightsHolder, uint256 mcn, uint256 platform) = SplitMath.split(s.commission, l.rightsHolderBps, l.mcnBps);
+    /// @dev The terms a sale by `channelId` under `licenceId` is settled on, or a revert saying why it
+    /// cannot be settled now.
+    function _saleTerms(uint256 licenceId, uint8 channelId) private view returns (SaleTerms memory) {
+        Licence storage licence = _settleableLicence(licenceId, channelId);
+        return SaleTerms(licenceId, licence.commissionBps, licence.rightsHolderBps, licence.mcnBps, licence.holdSeconds);
+    }
+
+    function _creditPending(SaleTerms memory terms, address token, uint256[3] memory pending) private {
+        if (terms.licenceId == 0 || terms.holdSeconds != 0) return;
+        _credit(_licences[terms.licenceId], token, pending);
+        (pending[0], pending[1], pending[2]) = (0, 0, 0);
+    }
+
+    function _release(bytes32 saleId, Sale memory s) private {
+        Licence storage licence = _licences[s.licenceId];
+        uint256[3] memory shares;
+        (shares[0], shares[1], shares[2]) = SplitMath.split(s.commission, licence.rightsHolderBps, licence.mcnBps);
         s.status = SaleStatus.Claimable;
-        _credit(l, _tokenById[s.tokenId], rightsHolder, mcn, platform);
+        _sales[saleId] = _pack(s);
+        _credit(licence, _tokenById[s.tokenId], shares);
         emit SaleReleased(saleId, s.licenceId);
     }
 
-    function _refund(bytes32 saleId, Sale storage s, address to, uint256 disputeId) private {
+    function _refund(bytes32 saleId, Sale memory s, address to, uint256 disputeId) private {
         s.status = SaleStatus.Refunded;
+        _sales[saleId] = _pack(s);
         uint256 amount = s.commission;
         _claimable[to][_tokenById[s.tokenId]] += amount;
         emit SaleRefunded(saleId, s.licenceId, to, amount, disputeId);
     }
 
-    function _credit(Licence storage l, address token, uint256 rightsHolder, uint256 mcn, uint256 platform) private {
-        _claimable[l.rightsHolder][token] += rightsHolder;
-        _claimable[l.mcn][token] += mcn;
-        _claimable[l.platform][token] += platform;
+    /// @dev Credits `shares` (rights holder, MCN, platform) to the licence's parties.
+    function _credit(Licence storage licence, address token, uint256[3] memory shares) private {
+        _claimable[licence.rightsHolder][token] += shares[0];
+        _claimable[licence.mcn][token] += shares[1];
+        _claimable[licence.platform][token] += shares[2];
     }
 
     /// @dev Pulls `amount` from the caller and refuses anything but an exact arrival: a fee-on-transfer
@@ -307,8 +324,45 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
         return info.id;
     }
 
-    function _sale(bytes32 saleId) private view returns (Sale storage s) {
-        s = _sales[saleId];
-        if (s.status == SaleStatus.None) revert SettlementUnknownSale(saleId);
+    function _sale(bytes32 saleId) private view returns (Sale memory) {
+        uint256 word = _sales[saleId];
+        if (word == 0) revert SettlementUnknownSale(saleId);
+        return _unpack(word);
+    }
+
+    /// @dev Bits 0-63 licence id, 64-71 channel id, 72-79 token id, 80-87 status, 88-127 release time,
+    /// 128-255 commission. One write per sale instead of one per field. A stored sale is never zero: its
+    /// status is not `None`.
+    function _pack(
+        uint64 licenceId,
+        uint8 channelId,
+        uint8 tokenId,
+        SaleStatus status,
+        uint40 releaseAt,
+        uint128 commission
+    ) private pure returns (uint256) {
+        return
+            uint256(licenceId) |
+            (uint256(channelId) << 64) |
+            (uint256(tokenId) << 72) |
+            (uint256(status) << 80) |
+            (uint256(releaseAt) << 88) |
+            (uint256(commission) << 128);
+    }
+
+    function _pack(Sale memory s) private pure returns (uint256) {
+        return _pack(s.licenceId, s.channelId, s.tokenId, s.status, s.releaseAt, s.commission);
+    }
+
+    function _unpack(uint256 word) private pure returns (Sale memory) {
+        return
+            Sale({
+                licenceId: uint64(word),
+                channelId: uint8(word >> 64),
+                tokenId: uint8(word >> 72),
+                status: SaleStatus(uint8(word >> 80)),
+                releaseAt: uint40(word >> 88),
+                commission: uint128(word >> 128)
+            });
     }
 }

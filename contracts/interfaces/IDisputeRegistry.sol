@@ -10,7 +10,8 @@ pragma solidity 0.8.28;
 /// Effects: a dispute on a sale still inside its refund window freezes the sale until the ruling; upheld,
 /// its commission is refunded to the channel; rejected, it is released on schedule. A dispute on a licence
 /// does not stop sales by itself (no griefing), but an arbiter may suspend the licence meanwhile; upheld,
-/// the licence is suspended or terminated as the ruling says; rejected, a suspension is lifted.
+/// the licence is suspended or terminated as the ruling says; rejected, the suspension made during this
+/// dispute (if any) is lifted — a suspension ordered by an earlier upheld ruling stays.
 interface IDisputeRegistry {
     enum TargetKind {
         Licence,
@@ -53,6 +54,7 @@ interface IDisputeRegistry {
         bytes32 target; // licence id as bytes32, or sale id
         bytes32 ruling;
         uint32 evidenceCount;
+        bool suspendedLicence; // an arbiter suspended the licence while this dispute was open
     }
 
     /// @notice A dispute was opened on a licence (`target` is its id) or a sale (`target` is its id).

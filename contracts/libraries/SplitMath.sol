@@ -9,7 +9,8 @@ pragma solidity 0.8.28;
 /// - the rights holder's and the MCN's shares round down, and the platform takes the remainder, so
 ///   `rightsHolder + mcn + platform == amount` for every amount. The platform therefore receives at most
 ///   2 units more than its exact ratio would give, never less.
-/// Multiplications are checked: an amount above `type(uint256).max / BPS` reverts instead of wrapping.
+/// Multiplications are checked: an amount whose product with a ratio exceeds `type(uint256).max` reverts
+/// instead of wrapping (settlement caps gross at 2^128 - 1, far below that).
 library SplitMath {
     /// @notice Basis points in a whole (100 %).
     uint256 internal constant BPS = 10_000;

@@ -27,11 +27,13 @@ contract ReentrantToken is ERC20 {
         address t = reentryTarget;
         if (t != address(0) && from != address(0) && to != address(0)) {
             reentryTarget = address(0); // one reentry per arming
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory ret) = t.call(payload);
             reentered = ok;
             reentryError = ret;
             if (!ok) {
                 // bubble the refusal up so the test sees which guard stopped it
+                // solhint-disable-next-line no-inline-assembly
                 assembly ("memory-safe") {
                     revert(add(ret, 32), mload(ret))
                 }

@@ -1,0 +1,1019 @@
+/**
+ * The vault's books, checked against random use: a generator of operation sequences (plain data, so
+ * fast-check can print and shrink a counter-example), a runner that plays a sequence against a fresh chain
+ * and keeps a model of every account's credits and withdrawals from the decoded events, and the checks
+ * run after every step. Shared by test/contracts/Invariants.test.ts (200 sequences) and
+ * scripts/bench/invariants.ts (10,000 by default).
+ *
+ * After every step, for each of the two settlement tokens:
+ *   token.balanceOf(vault) == Σ commission of known sales that getSale says are Escrowed or Frozen
+ *                           + Σ claimable(account, token) over every account ever credited;
+ * and for each (account, token): claimable == credited − withdrawn, withdrawn ≤ credited. Every SaleSettled
+ * is checked as it is decoded: its three shares sum to its commission, the commission is
+ * floor(gross × commissionBps / 10,000) and the shares are the licence's split (platform takes the rest).
+ *
+ * An operation whose precondition does not hold is refused by the contracts; that is fine, but the refusal
+ * must be one of their custom errors (decoded with their ABIs): a panic, an `Error(string)` or a revert
+ * without data fails the run.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import fc from "fast-check";
+import hre, { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { Interface } from "ethers";
+import type { ContractTransactionResponse, ErrorDescription, ErrorFragment, Log, LogDescription, Result } from "ethers";
+import { EVM_VERSION } from "../../hardhat.config";
+import type { DemoStablecoin } from "../../typechain-types";
+import { BPS, DAY, deployConsortium, ids } from "./fixtures";
+import type { Terms } from "./fixtures";
+
+const HOUR = 60 * 60;
+
+/** Accounts a withdrawal is made by or to: rights holders 0..1, MCNs 0..1, platforms 0..1, reporters 0..2, arbiter, outsider. */
+const PARTICIPANTS = 11;
+
+/** Sale status numbers of ISettlement.SaleStatus. */
+export const SaleStatus = { None: 0, Escrowed: 1, Frozen: 2, Claimable: 3, Refunded: 4 } as const;
+
+// ------------------------------------------------------------------------------------------------------
+// Operations, as data
+// ------------------------------------------------------------------------------------------------------
+
+/**
+ * One step of a sequence. Licences, sales and disputes are named by a pick (any natural number) that the
+ * runner resolves against what exists at that point (`list[pick % list.length]`), so a sequence stays
+ * meaningful while fast-check shrinks it. Accounts are indices: rights holders, MCNs and platforms 0..1,
+ * reporters 0..2 (taobao, jd, pdd), tokens 0..1 (the fixture's dCNY, a second DemoStablecoin).
+ */
+export type Op =
+  | {
+      kind: "register";
+      rightsHolder: number;
+      mcn: number;
+      platform: number;
+      split: readonly [number, number, number];
+      commissionBps: number;
+      channels: number[];
+      holdSeconds: number;
+      content: number;
+      validDays: number;
+      /** Supersede an existing licence (same rights holder, content, MCN and platform), or not. */
+      supersede: number | null;
+    }
+  | { kind: "accept"; licence: number; by: "mcn" | "platform" | "rightsHolder" }
+  | { kind: "cancel"; licence: number }
+  | { kind: "settle"; reporter: number; licence: number; token: number; gross: bigint; reuseOrder: number | null }
+  | { kind: "settleBatch"; reporter: number; token: number; orders: { licence: number; gross: bigint }[] }
+  | { kind: "refund"; sale: number; byOwnChannel: boolean }
+  | { kind: "release"; sales: number[] }
+  | { kind: "advanceTime"; seconds: number }
+  | { kind: "withdraw"; account: number; token: number; to: number | null }
+  | { kind: "openSaleDispute"; sale: number; party: number; reason: number }
+  | { kind: "openLicenceDispute"; licence: number; party: number; reason: number }
+  | { kind: "addEvidence"; dispute: number; party: number }
+  | { kind: "suspendLicence"; dispute: number; byArbiter: boolean }
+  | { kind: "resolve"; dispute: number; upheld: boolean; terminate: boolean; fittingRemedy: boolean; remedy: number; byArbiter: boolean };
+
+export type OpKind = Op["kind"];
+export const OP_KINDS: readonly OpKind[] = [
+  "register",
+  "accept",
+  "cancel",
+  "settle",
+  "settleBatch",
+  "refund",
+  "release",
+  "advanceTime",
+  "withdraw",
+  "openSaleDispute",
+  "openLicenceDispute",
+  "addEvidence",
+  "suspendLicence",
+  "resolve",
+];
+
+const pickArb = fc.nat({ max: 1_000 });
+
+/** Splits summing to 10,000: the extremes, the brief's example, and uniformly random cuts. */
+const splitArb: fc.Arbitrary<readonly [number, number, number]> = fc.oneof(
+  fc.constantFrom(
+    [0, 0, 10_000] as const,
+    [1, 1, 9_998] as const,
+    [10_000, 0, 0] as const,
+    [0, 10_000, 0] as const,
+    [9_998, 1, 1] as const,
+    [1, 9_998, 1] as const,
+    [1_500, 3_500, 5_000] as const,
+    [3_333, 3_333, 3_334] as const,
+  ),
+  fc
+    .tuple(fc.integer({ min: 0, max: 10_000 }), fc.integer({ min: 0, max: 10_000 }))
+    .map(([a, b]) => [Math.min(a, b), Math.abs(a - b), 10_000 - Math.max(a, b)] as const),
+);
+
+const grossArb = fc.oneof(fc.constantFrom(1n, 3n, 33n, 9_999n, 19_900n), fc.bigInt({ min: 1n, max: 10n ** 12n }));
+
+const registerArb: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant("register" as const),
+  rightsHolder: fc.nat({ max: 1 }),
+  mcn: fc.nat({ max: 1 }),
+  platform: fc.nat({ max: 1 }),
+  split: splitArb,
+  commissionBps: fc.oneof(fc.constantFrom(1_500, 2_000, 2_500), fc.integer({ min: 1_500, max: 2_500 })),
+  channels: fc.shuffledSubarray([1, 2, 3], { minLength: 1 }),
+  holdSeconds: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: HOUR, max: 5 * DAY }), weight: 2 }),
+  content: fc.nat({ max: 5 }),
+  validDays: fc.oneof({ arbitrary: fc.constant(365), weight: 5 }, { arbitrary: fc.constant(2), weight: 1 }),
+  supersede: fc.option(pickArb, { freq: 6, nil: null }),
+});
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { arbitrary: registerArb, weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("accept" as const),
+      licence: pickArb,
+      by: fc.constantFrom("mcn" as const, "platform" as const, "mcn" as const, "platform" as const, "rightsHolder" as const),
+    }),
+    weight: 6,
+  },
+  { arbitrary: fc.record({ kind: fc.constant("cancel" as const), licence: pickArb }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("settle" as const),
+      reporter: fc.nat({ max: 2 }),
+      licence: pickArb,
+      token: fc.nat({ max: 1 }),
+      gross: grossArb,
+      reuseOrder: fc.option(pickArb, { freq: 8, nil: null }),
+    }),
+    weight: 7,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("settleBatch" as const),
+      reporter: fc.nat({ max: 2 }),
+      token: fc.nat({ max: 1 }),
+      orders: fc.array(fc.record({ licence: pickArb, gross: grossArb }), { minLength: 1, maxLength: 10 }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("refund" as const),
+      sale: pickArb,
+      byOwnChannel: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant("release" as const), sales: fc.array(pickArb, { minLength: 1, maxLength: 3 }) }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant("advanceTime" as const), seconds: fc.integer({ min: HOUR, max: 8 * DAY }) }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("withdraw" as const),
+      account: fc.nat({ max: PARTICIPANTS - 1 }),
+      token: fc.nat({ max: 1 }),
+      to: fc.option(fc.nat({ max: PARTICIPANTS - 1 }), { freq: 3, nil: null }),
+    }),
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("openSaleDispute" as const),
+      sale: pickArb,
+      party: fc.nat({ max: 5 }),
+      reason: fc.nat({ max: 6 }),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("openLicenceDispute" as const),
+      licence: pickArb,
+      party: fc.nat({ max: 5 }),
+      reason: fc.nat({ max: 6 }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({ kind: fc.constant("addEvidence" as const), dispute: pickArb, party: fc.nat({ max: 5 }) }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("suspendLicence" as const),
+      dispute: pickArb,
+      byArbiter: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+    }),
+    weight: 1,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("resolve" as const),
+      dispute: pickArb,
+      upheld: fc.boolean(),
+      terminate: fc.boolean(),
+      fittingRemedy: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+      remedy: fc.nat({ max: 2 }),
+      byArbiter: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+    }),
+    weight: 2,
+  },
+);
+
+/**
+ * A sequence: one or two licence registrations first (so most sequences reach settlement), then random
+ * operations, `minLength..maxLength` in all.
+ */
+export function sequenceArb(minLength = 5, maxLength = 25): fc.Arbitrary<Op[]> {
+  return fc
+    .tuple(fc.array(registerArb, { minLength: 1, maxLength: 2 }), fc.array(opArb, { minLength: Math.max(0, minLength - 1), maxLength: maxLength - 2 }))
+    .map(([registrations, rest]) => [...registrations, ...rest]);
+}
+
+/** fast-check parameters from the environment: FC_SEED (and FC_PATH) replay a reported counter-example. */
+export function replayParameters(): { seed?: number; path?: string; endOnFailure?: boolean } {
+  const seed = process.env.FC_SEED;
+  const path = process.env.FC_PATH;
+  const out: { seed?: number; path?: string; endOnFailure?: boolean } = {};
+  if (seed !== undefined && seed !== "") {
+    const n = Number(seed);
+    if (!Number.isInteger(n)) throw new Error(`FC_SEED must be an integer, got ${seed}`);
+    out.seed = n;
+  }
+  if (path !== undefined && path !== "") {
+    out.path = path;
+    out.endOnFailure = true;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------------
+// The chain a sequence runs on
+// ------------------------------------------------------------------------------------------------------
+
+/** The consortium of fixtures.ts plus a second settlement token, allowed, minted to the three reporters and approved. */
+export async function invariantFixture() {
+  const c = await deployConsortium();
+  const { admin, taobao, jd, pdd } = c.accounts;
+  const vault = await c.settlement.getAddress();
+  const second: DemoStablecoin = await ethers.deployContract("DemoStablecoin", [admin.address]);
+  await c.settlement.allowToken(await second.getAddress());
+  for (const reporter of [taobao, jd, pdd]) {
+    await second.mint(reporter.address, 10n ** 15n);
+    await second.connect(reporter).approve(vault, ethers.MaxUint256);
+  }
+  return {
+    ...c,
+    vault,
+    disputesAddress: await c.disputes.getAddress(),
+    tokens: [c.token, second] as const,
+    tokenAddresses: [await c.token.getAddress(), await second.getAddress()] as const,
+  };
+}
+
+export type InvariantChain = Awaited<ReturnType<typeof invariantFixture>>;
+
+/** Every custom error the contracts (and the token they call) can revert with, by selector. */
+function contractErrors(chain: InvariantChain): Interface {
+  const seen = new Set<string>();
+  const fragments: ErrorFragment[] = [];
+  for (const iface of [chain.settlement.interface, chain.disputes.interface, chain.token.interface]) {
+    iface.forEachError((fragment) => {
+      if (seen.has(fragment.selector)) return;
+      seen.add(fragment.selector);
+      fragments.push(fragment);
+    });
+  }
+  return new Interface(fragments);
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Reading the books in one call
+// ------------------------------------------------------------------------------------------------------
+
+/**
+ * A contract that is never deployed: its constructor runs inside a single `eth_call` (a creation call) and
+ * returns the token balances of the vault, `getSale` of every known sale and `claimable` of every known
+ * (account, token). One call per step instead of ~40 keeps 200 sequences well inside the test budget. It is
+ * compiled here, with the project's solc and EVM version, against the real ISettlement.
+ */
+const BOOKS_SOURCE = `// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ISettlement} from "contracts/interfaces/ISettlement.sol";
+
+interface IBalanceOf {
+    function balanceOf(address account) external view returns (uint256);
+}
+
+contract VaultBooks {
+    constructor(ISettlement vault, address[] memory tokens, bytes32[] memory saleIds, address[] memory accounts, address[] memory accountTokens) {
+        uint256[] memory balances = new uint256[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) balances[i] = IBalanceOf(tokens[i]).balanceOf(address(vault));
+        ISettlement.SaleView[] memory sales = new ISettlement.SaleView[](saleIds.length);
+        for (uint256 i; i < saleIds.length; ++i) sales[i] = vault.getSale(saleIds[i]);
+        uint256[] memory claims = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) claims[i] = vault.claimable(accounts[i], accountTokens[i]);
+        bytes memory books = abi.encode(balances, sales, claims);
+        assembly {
+            return(add(books, 0x20), mload(books))
+        }
+    }
+}
+`;
+
+const BOOKS_ARGS = ["address", "address[]", "bytes32[]", "address[]", "address[]"] as const;
+const BOOKS_RESULT = [
+  "uint256[]",
+  "tuple(uint256 licenceId, uint8 channelId, address token, uint8 status, uint40 releaseAt, uint256 commission)[]",
+  "uint256[]",
+] as const;
+
+let booksInitcode: string | undefined;
+
+function compileBooks(): string {
+  if (booksInitcode !== undefined) return booksInitcode;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { compile(input: string): string };
+  const settlementInterface = path.join(hre.config.paths.sources, "interfaces", "ISettlement.sol");
+  const input = {
+    language: "Solidity",
+    sources: {
+      "VaultBooks.sol": { content: BOOKS_SOURCE },
+      "contracts/interfaces/ISettlement.sol": { content: fs.readFileSync(settlementInterface, "utf8") },
+    },
+    settings: { evmVersion: EVM_VERSION, optimizer: { enabled: true, runs: 1 }, outputSelection: { "VaultBooks.sol": { VaultBooks: ["evm.bytecode.object"] } } },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts?: Record<string, Record<string, { evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
+  const object = output.contracts?.["VaultBooks.sol"]?.["VaultBooks"]?.evm.bytecode.object;
+  if (errors.length > 0 || !object) throw new Error(`cannot compile VaultBooks:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
+  booksInitcode = `0x${object}`;
+  return booksInitcode;
+}
+
+interface SaleOnChain {
+  licenceId: bigint;
+  channelId: bigint;
+  token: string;
+  status: bigint;
+  releaseAt: bigint;
+  commission: bigint;
+}
+
+interface Books {
+  balances: bigint[];
+  sales: SaleOnChain[];
+  claims: bigint[];
+}
+
+async function readBooks(chain: InvariantChain, saleIds: string[], pairs: { account: string; token: string }[]): Promise<Books> {
+  const coder = ethers.AbiCoder.defaultAbiCoder();
+  const args = coder.encode(BOOKS_ARGS, [
+    chain.vault,
+    [...chain.tokenAddresses],
+    saleIds,
+    pairs.map((p) => p.account),
+    pairs.map((p) => p.token),
+  ]);
+  const data = ethers.concat([compileBooks(), args]);
+  const raw = (await hre.network.provider.request({ method: "eth_call", params: [{ data }, "latest"] })) as string;
+  const [balances, sales, claims] = coder.decode(BOOKS_RESULT, raw) as unknown as [bigint[], Result[], bigint[]];
+  return {
+    balances: [...balances],
+    sales: sales.map((s) => ({
+      licenceId: s[0] as bigint,
+      channelId: s[1] as bigint,
+      token: s[2] as string,
+      status: s[3] as bigint,
+      releaseAt: s[4] as bigint,
+      commission: s[5] as bigint,
+    })),
+    claims: [...claims],
+  };
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Refusals
+// ------------------------------------------------------------------------------------------------------
+
+/** A broken invariant (as opposed to a refusal, which is fine). */
+export class InvariantViolation extends Error {
+  override name = "InvariantViolation";
+}
+
+const PANIC_SELECTOR = "0x4e487b71";
+const ERROR_STRING_SELECTOR = "0x08c379a0";
+
+/** The revert data carried by an error from the Hardhat provider or ethers, if any. */
+export function revertDataOf(error: unknown, depth = 0): string | undefined {
+  if (depth > 4 || typeof error !== "object" || error === null) return undefined;
+  const e = error as Record<string, unknown>;
+  if (typeof e.data === "string" && ethers.isHexString(e.data)) return e.data;
+  for (const key of ["error", "info", "cause", "data"]) {
+    const found = revertDataOf(e[key], depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The custom error a refused transaction reverted with. Throws an InvariantViolation for a panic, an
+ * `Error(string)`, a revert without data, or a selector none of the contracts declares; rethrows an error
+ * that is not a revert at all (a fault of the runner).
+ */
+export function classifyRefusal(error: unknown, errors: Interface): ErrorDescription {
+  const data = revertDataOf(error);
+  if (data === undefined) throw error;
+  if (data === "0x") throw new InvariantViolation(`refused by a revert without data: ${messageOf(error)}`);
+  const selector = data.slice(0, 10).toLowerCase();
+  if (selector === PANIC_SELECTOR) {
+    const [code] = ethers.AbiCoder.defaultAbiCoder().decode(["uint256"], ethers.dataSlice(data, 4));
+    throw new InvariantViolation(`refused by a panic (code 0x${(code as bigint).toString(16)}): ${messageOf(error)}`);
+  }
+  if (selector === ERROR_STRING_SELECTOR) throw new InvariantViolation(`refused by Error(string), not a custom error: ${messageOf(error)}`);
+  const parsed = errors.parseError(data);
+  if (parsed === null) throw new InvariantViolation(`refused by an error no contract declares: ${data}`);
+  return parsed;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+}
+
+// ------------------------------------------------------------------------------------------------------
+// Statistics
+// ------------------------------------------------------------------------------------------------------
+
+export interface RunStats {
+  sequences: number;
+  steps: number;
+  refused: number;
+  byKind: Record<OpKind, { ok: number; refused: number; errors: Record<string, number> }>;
+}
+
+export function newStats(): RunStats {
+  const byKind = {} as RunStats["byKind"];
+  for (const kind of OP_KINDS) byKind[kind] = { ok: 0, refused: 0, errors: {} };
+  return { sequences: 0, steps: 0, refused: 0, byKind };
+}
+
+export function formatStats(stats: RunStats): string {
+  const lines = [`${stats.sequences} sequences, ${stats.steps} steps, ${stats.refused} refused`];
+  for (const kind of OP_KINDS) {
+    const k = stats.byKind[kind];
+    const errors = Object.entries(k.errors)
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, n]) => `${name}×${n}`)
+      .join(", ");
+    lines.push(`  ${kind.padEnd(18)} ok ${String(k.ok).padStart(6)}  refused ${String(k.refused).padStart(6)}${errors ? `  (${errors})` : ""}`);
+  }
+  return lines.join("\n");
+}
+
+// ------------------------------------------------------------------------------------------------------
+// The runner and its model
+// ------------------------------------------------------------------------------------------------------
+
+type LicenceState = "Proposed" | "Active" | "Cancelled" | "Superseded" | "Suspended" | "Terminated";
+
+interface LicenceModel {
+  id: bigint;
+  contentId: string;
+  rightsHolder: string;
+  mcn: string;
+  platform: string;
+  rightsHolderBps: bigint;
+  mcnBps: bigint;
+  platformBps: bigint;
+  commissionBps: bigint;
+  channels: number[];
+  state: LicenceState;
+}
+
+interface SaleModel {
+  id: string;
+  licenceId: bigint;
+  channelId: number;
+  token: string;
+  commission: bigint;
+  shares: readonly [bigint, bigint, bigint];
+  parties: readonly [string, string, string];
+  releaseAt: bigint;
+  status: number;
+}
+
+interface DisputeModel {
+  id: bigint;
+  kind: "licence" | "sale";
+  target: string;
+  open: boolean;
+}
+
+interface LedgerEntry {
+  account: string;
+  token: string;
+  credited: bigint;
+  withdrawn: bigint;
+}
+
+export interface StepOutcome {
+  step: number;
+  kind: OpKind;
+  status: "ok" | "refused";
+  error?: string;
+}
+
+const TERMS_HASH = ethers.id("terms:invariants");
+const UNKNOWN_SALE = ethers.id("sale:unknown");
+
+function pick<T>(list: readonly T[], n: number): T | undefined {
+  return list.length === 0 ? undefined : list[n % list.length];
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+}
+
+/** Plays one sequence against a fresh chain, checking the books after every step. */
+class SequenceRunner {
+  private readonly licences: LicenceModel[] = [];
+  private readonly sales = new Map<string, SaleModel>();
+  private readonly saleOrder: string[] = [];
+  private readonly disputes: DisputeModel[] = [];
+  private readonly ledger = new Map<string, LedgerEntry>();
+  private readonly orderRefs: string[] = [];
+  private orderCounter = 0;
+  private readonly signers = new Map<string, HardhatEthersSigner>();
+  private readonly participants: HardhatEthersSigner[];
+  private readonly reporters: HardhatEthersSigner[];
+  private readonly errors: Interface;
+  private step = -1;
+  private op: Op | undefined;
+
+  constructor(private readonly chain: InvariantChain) {
+    const a = chain.accounts;
+    this.reporters = [a.taobao, a.jd, a.pdd];
+    this.participants = [a.rightsHolder, a.rightsHolder2, a.mcn, a.mcn2, a.platform, a.platform2, a.taobao, a.jd, a.pdd, a.arbiter, a.outsider];
+    for (const s of [...this.participants, a.admin]) this.signers.set(s.address.toLowerCase(), s);
+    this.errors = contractErrors(chain);
+  }
+
+  async run(ops: readonly Op[], stats?: RunStats): Promise<StepOutcome[]> {
+    const outcomes: StepOutcome[] = [];
+    await this.check();
+    for (const [i, op] of ops.entries()) {
+      this.step = i;
+      this.op = op;
+      const refusal = await this.execute(op);
+      const outcome: StepOutcome = { step: i, kind: op.kind, status: refusal ? "refused" : "ok" };
+      if (refusal) outcome.error = refusal.name;
+      outcomes.push(outcome);
+      if (stats) {
+        stats.steps++;
+        const k = stats.byKind[op.kind];
+        if (refusal) {
+          stats.refused++;
+          k.refused++;
+          k.errors[refusal.name] = (k.errors[refusal.name] ?? 0) + 1;
+        } else {
+          k.ok++;
+        }
+      }
+      await this.check();
+    }
+    if (stats) stats.sequences++;
+    return outcomes;
+  }
+
+  // ---- the checks ------------------------------------------------------------------------------------
+
+  private fail(message: string): never {
+    const where = this.step < 0 ? "before the first step" : `after step ${this.step} ${json(this.op)}`;
+    throw new InvariantViolation(`${message} (${where})`);
+  }
+
+  /** The books on chain against the model, after every step. */
+  async check(): Promise<void> {
+    const pairs = [...this.ledger.values()];
+    const books = await readBooks(this.chain, this.saleOrder, pairs);
+    const tokens = this.chain.tokenAddresses.map((t) => t.toLowerCase());
+    const escrowed = tokens.map(() => 0n);
+    const claimable = tokens.map(() => 0n);
+
+    books.sales.forEach((onChain, i) => {
+      const model = this.sales.get(this.saleOrder[i]!)!;
+      if (Number(onChain.status) !== model.status) {
+        this.fail(`sale ${model.id}: getSale status ${onChain.status}, events say ${model.status}`);
+      }
+      if (onChain.commission !== model.commission || onChain.token.toLowerCase() !== model.token.toLowerCase()) {
+        this.fail(`sale ${model.id}: getSale commission ${onChain.commission} in ${onChain.token}, SaleSettled said ${model.commission} in ${model.token}`);
+      }
+      if (onChain.status === BigInt(SaleStatus.Escrowed) || onChain.status === BigInt(SaleStatus.Frozen)) {
+        const t = tokens.indexOf(onChain.token.toLowerCase());
+        if (t < 0) this.fail(`sale ${model.id} is in unknown token ${onChain.token}`);
+        escrowed[t]! += onChain.commission;
+      }
+    });
+
+    pairs.forEach((entry, i) => {
+      const onChain = books.claims[i]!;
+      if (entry.withdrawn > entry.credited) {
+        this.fail(`${entry.account} withdrew ${entry.withdrawn} of ${entry.token} but was credited ${entry.credited}`);
+      }
+      if (onChain !== entry.credited - entry.withdrawn) {
+        this.fail(
+          `claimable(${entry.account}, ${entry.token}) is ${onChain}, credited ${entry.credited} − withdrawn ${entry.withdrawn} = ${entry.credited - entry.withdrawn}`,
+        );
+      }
+      claimable[tokens.indexOf(entry.token.toLowerCase())]! += onChain;
+    });
+
+    tokens.forEach((token, t) => {
+      const balance = books.balances[t]!;
+      if (balance !== escrowed[t]! + claimable[t]!) {
+        this.fail(
+          `vault holds ${balance} of token ${token}, escrowed+frozen ${escrowed[t]} + claimable ${claimable[t]} = ${escrowed[t]! + claimable[t]!}`,
+        );
+      }
+    });
+  }
+
+  // ---- the model, from events ------------------------------------------------------------------------
+
+  private entry(account: string, token: string): LedgerEntry {
+    const key = `${account.toLowerCase()}:${token.toLowerCase()}`;
+    let e = this.ledger.get(key);
+    if (!e) {
+      e = { account, token, credited: 0n, withdrawn: 0n };
+      this.ledger.set(key, e);
+    }
+    return e;
+  }
+
+  private licence(id: bigint): LicenceModel {
+    const l = this.licences.find((x) => x.id === id);
+    if (!l) this.fail(`event names licence ${id}, never registered`);
+    return l;
+  }
+
+  private sale(id: string): SaleModel {
+    const s = this.sales.get(id);
+    if (!s) this.fail(`event names sale ${id}, never settled`);
+    return s;
+  }
+
+  private apply(logs: readonly Log[]): void {
+    const vault = this.chain.vault.toLowerCase();
+    const disputes = this.chain.disputesAddress.toLowerCase();
+    for (const log of logs) {
+      const address = log.address.toLowerCase();
+      let ev: LogDescription | null = null;
+      if (address === vault) ev = this.chain.settlement.interface.parseLog({ topics: [...log.topics], data: log.data });
+      else if (address === disputes) ev = this.chain.disputes.interface.parseLog({ topics: [...log.topics], data: log.data });
+      if (ev) this.applyEvent(ev);
+    }
+  }
+
+  private applyEvent(ev: LogDescription): void {
+    const a = ev.args;
+    switch (ev.name) {
+      case "LicenceRegistered": {
+        const terms = a.terms as Result;
+        this.licences.push({
+          id: a.licenceId as bigint,
+          contentId: a.contentId as string,
+          rightsHolder: a.rightsHolder as string,
+          mcn: terms.mcn as string,
+          platform: terms.platform as string,
+          rightsHolderBps: terms.rightsHolderBps as bigint,
+          mcnBps: terms.mcnBps as bigint,
+          platformBps: terms.platformBps as bigint,
+          commissionBps: terms.commissionBps as bigint,
+          channels: (terms.channels as bigint[]).map(Number),
+          state: "Proposed",
+        });
+        break;
+      }
+      case "LicenceActivated":
+        this.licence(a.licenceId as bigint).state = "Active";
+        break;
+      case "LicenceSuperseded":
+        this.licence(a.licenceId as bigint).state = "Superseded";
+        break;
+      case "LicenceCancelled":
+        this.licence(a.licenceId as bigint).state = "Cancelled";
+        break;
+      case "LicenceSuspended":
+        this.licence(a.licenceId as bigint).state = "Suspended";
+        break;
+      case "LicenceReinstated":
+        this.licence(a.licenceId as bigint).state = "Active";
+        break;
+      case "LicenceTerminated":
+        this.licence(a.licenceId as bigint).state = "Terminated";
+        break;
+      case "SaleSettled":
+        this.onSaleSettled(ev);
+        break;
+      case "SaleReleased": {
+        const s = this.sale(a.saleId as string);
+        if (s.status !== SaleStatus.Escrowed) this.fail(`SaleReleased for sale ${s.id} in status ${s.status}`);
+        s.status = SaleStatus.Claimable;
+        s.parties.forEach((party, i) => (this.entry(party, s.token).credited += s.shares[i]!));
+        break;
+      }
+      case "SaleRefunded": {
+        const s = this.sale(a.saleId as string);
+        const amount = a.amount as bigint;
+        if (s.status !== SaleStatus.Escrowed && s.status !== SaleStatus.Frozen) this.fail(`SaleRefunded for sale ${s.id} in status ${s.status}`);
+        if (amount !== s.commission) this.fail(`SaleRefunded ${amount} for sale ${s.id} whose commission is ${s.commission}`);
+        const reporter = this.reporters[s.channelId - 1]!.address;
+        if ((a.to as string).toLowerCase() !== reporter.toLowerCase()) this.fail(`SaleRefunded to ${a.to}, not the channel's reporter ${reporter}`);
+        s.status = SaleStatus.Refunded;
+        this.entry(a.to as string, s.token).credited += amount;
+        break;
+      }
+      case "SaleFrozen": {
+        const s = this.sale(a.saleId as string);
+        if (s.status !== SaleStatus.Escrowed) this.fail(`SaleFrozen for sale ${s.id} in status ${s.status}`);
+        s.status = SaleStatus.Frozen;
+        break;
+      }
+      case "SaleUnfrozen": {
+        const s = this.sale(a.saleId as string);
+        if (s.status !== SaleStatus.Frozen) this.fail(`SaleUnfrozen for sale ${s.id} in status ${s.status}`);
+        s.status = SaleStatus.Escrowed;
+        break;
+      }
+      case "Withdrawn": {
+        const e = this.entry(a.account as string, a.token as string);
+        const amount = a.amount as bigint;
+        if (amount !== e.credited - e.withdrawn) {
+          this.fail(`Withdrawn ${amount} by ${a.account}, whose whole claimable balance should be ${e.credited - e.withdrawn}`);
+        }
+        e.withdrawn += amount;
+        break;
+      }
+      case "DisputeOpened":
+        this.disputes.push({ id: a.disputeId as bigint, kind: (a.kind as bigint) === 0n ? "licence" : "sale", target: a.target as string, open: true });
+        break;
+      case "DisputeResolved": {
+        const d = this.disputes.find((x) => x.id === (a.disputeId as bigint));
+        if (!d) this.fail(`DisputeResolved for unknown dispute ${a.disputeId}`);
+        d.open = false;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private onSaleSettled(ev: LogDescription): void {
+    const a = ev.args;
+    const saleId = a.saleId as string;
+    const l = this.licence(a.licenceId as bigint);
+    const gross = a.gross as bigint;
+    const commission = a.commission as bigint;
+    const shares = [a.rightsHolderShare as bigint, a.mcnShare as bigint, a.platformShare as bigint] as const;
+    const releaseAt = a.releaseAt as bigint;
+    if (this.sales.has(saleId)) this.fail(`SaleSettled twice for sale ${saleId}`);
+    if (commission !== (gross * l.commissionBps) / BPS) {
+      this.fail(`SaleSettled commission ${commission} ≠ floor(${gross} × ${l.commissionBps} / 10000) = ${(gross * l.commissionBps) / BPS}`);
+    }
+    if (shares[0] + shares[1] + shares[2] !== commission) this.fail(`SaleSettled shares ${shares.join(" + ")} ≠ commission ${commission}`);
+    const rh = (commission * l.rightsHolderBps) / BPS;
+    const mcn = (commission * l.mcnBps) / BPS;
+    if (shares[0] !== rh || shares[1] !== mcn) {
+      this.fail(`SaleSettled shares ${shares.join("/")} are not the licence's ${l.rightsHolderBps}/${l.mcnBps}/${l.platformBps} split of ${commission}`);
+    }
+    const sale: SaleModel = {
+      id: saleId,
+      licenceId: l.id,
+      channelId: Number(a.channelId as bigint),
+      token: a.token as string,
+      commission,
+      shares,
+      parties: [l.rightsHolder, l.mcn, l.platform],
+      releaseAt,
+      status: releaseAt === 0n ? SaleStatus.Claimable : SaleStatus.Escrowed,
+    };
+    this.sales.set(saleId, sale);
+    this.saleOrder.push(saleId);
+    if (releaseAt === 0n) sale.parties.forEach((party, i) => (this.entry(party, sale.token).credited += shares[i]!));
+  }
+
+  // ---- executing operations --------------------------------------------------------------------------
+
+  /** Sends a transaction; applies its events, or returns the custom error it was refused with. */
+  private async send(tx: () => Promise<ContractTransactionResponse>): Promise<ErrorDescription | undefined> {
+    let receipt;
+    try {
+      receipt = await (await tx()).wait();
+    } catch (error) {
+      return classifyRefusal(error, this.errors);
+    }
+    if (!receipt) this.fail("transaction without a receipt");
+    this.apply(receipt.logs);
+    return undefined;
+  }
+
+  private signer(address: string): HardhatEthersSigner {
+    const s = this.signers.get(address.toLowerCase());
+    if (!s) this.fail(`no signer for ${address}`);
+    return s;
+  }
+
+  private licenceId(n: number, prefer?: (l: LicenceModel) => boolean): bigint {
+    const preferred = prefer ? this.licences.filter(prefer) : [];
+    return (pick(preferred, n) ?? pick(this.licences, n))?.id ?? BigInt(this.licences.length + 1);
+  }
+
+  private saleId(n: number, prefer?: (s: SaleModel) => boolean): string {
+    const all = this.saleOrder.map((id) => this.sales.get(id)!);
+    const preferred = prefer ? all.filter(prefer) : [];
+    return (pick(preferred, n) ?? pick(all, n))?.id ?? UNKNOWN_SALE;
+  }
+
+  private disputeOf(n: number, prefer?: (d: DisputeModel) => boolean): bigint {
+    const preferred = prefer ? this.disputes.filter(prefer) : [];
+    return (pick(preferred, n) ?? pick(this.disputes, n))?.id ?? BigInt(this.disputes.length + 1);
+  }
+
+  private freshOrderRef(): string {
+    const ref = ethers.zeroPadValue(ethers.toBeHex(++this.orderCounter), 32);
+    this.orderRefs.push(ref);
+    return ref;
+  }
+
+  /** Who takes part in a licence's dispute: its three parties, an in-scope reporter, an out-of-scope one, an outsider. */
+  private licenceSide(licenceId: bigint, party: number): HardhatEthersSigner {
+    const outsider = this.chain.accounts.outsider;
+    const l = this.licences.find((x) => x.id === licenceId);
+    if (!l) return outsider;
+    const inScope = this.reporters[(l.channels[0] ?? 1) - 1]!;
+    const outOfScope = this.reporters.find((_r, i) => !l.channels.includes(i + 1)) ?? outsider;
+    const sides = [this.signer(l.rightsHolder), this.signer(l.mcn), this.signer(l.platform), inScope, outOfScope, outsider];
+    return sides[party % sides.length]!;
+  }
+
+  /** Who takes part in a sale's dispute: its licence's three parties, its channel, another channel, an outsider. */
+  private saleSide(saleId: string, party: number): HardhatEthersSigner {
+    const outsider = this.chain.accounts.outsider;
+    const s = this.sales.get(saleId);
+    if (!s) return outsider;
+    const own = this.reporters[s.channelId - 1]!;
+    const other = this.reporters[s.channelId % 3]!;
+    const sides = [...s.parties.map((p) => this.signer(p)), own, other, outsider];
+    return sides[party % sides.length]!;
+  }
+
+  private disputeSide(disputeId: bigint, party: number): HardhatEthersSigner {
+    const d = this.disputes.find((x) => x.id === disputeId);
+    if (!d) return this.chain.accounts.outsider;
+    return d.kind === "licence" ? this.licenceSide(BigInt(d.target), party) : this.saleSide(d.target, party);
+  }
+
+  private evidence(): string {
+    return ids.evidence(`${this.step}:${this.orderCounter}`);
+  }
+
+  private async execute(op: Op): Promise<ErrorDescription | undefined> {
+    const { settlement, disputes, accounts } = this.chain;
+    switch (op.kind) {
+      case "register": {
+        const now = await time.latest();
+        let rightsHolder = [accounts.rightsHolder, accounts.rightsHolder2][op.rightsHolder % 2]!;
+        let mcn = [accounts.mcn, accounts.mcn2][op.mcn % 2]!.address;
+        let platform = [accounts.platform, accounts.platform2][op.platform % 2]!.address;
+        let contentId = ids.content(`invariants-${op.content}`);
+        let supersedes = 0n;
+        const old = op.supersede === null ? undefined : pick(this.licences, op.supersede);
+        if (old) {
+          rightsHolder = this.signer(old.rightsHolder);
+          mcn = old.mcn;
+          platform = old.platform;
+          contentId = old.contentId;
+          supersedes = old.id;
+        }
+        const terms: Terms = {
+          contentId,
+          mcn,
+          platform,
+          rightsHolderBps: op.split[0],
+          mcnBps: op.split[1],
+          platformBps: op.split[2],
+          commissionBps: op.commissionBps,
+          channels: op.channels,
+          validFrom: now,
+          validUntil: now + op.validDays * DAY,
+          holdSeconds: op.holdSeconds,
+          supersedes,
+          termsHash: TERMS_HASH,
+          termsURI: "ipfs://reelsplit-invariants",
+        };
+        return this.send(() => settlement.connect(rightsHolder).registerLicence(terms));
+      }
+      case "accept": {
+        const id = this.licenceId(op.licence, (l) => l.state === "Proposed");
+        const l = this.licences.find((x) => x.id === id);
+        const by = l ? this.signer(op.by === "mcn" ? l.mcn : op.by === "platform" ? l.platform : l.rightsHolder) : accounts.mcn;
+        return this.send(() => settlement.connect(by).acceptLicence(id));
+      }
+      case "cancel": {
+        const id = this.licenceId(op.licence, (l) => l.state === "Proposed");
+        const l = this.licences.find((x) => x.id === id);
+        return this.send(() => settlement.connect(l ? this.signer(l.rightsHolder) : accounts.rightsHolder).cancelLicence(id));
+      }
+      case "settle": {
+        const reporter = this.reporters[op.reporter % 3]!;
+        const ref = (op.reuseOrder === null ? undefined : pick(this.orderRefs, op.reuseOrder)) ?? this.freshOrderRef();
+        const token = this.chain.tokenAddresses[op.token % 2]!;
+        return this.send(() => settlement.connect(reporter).settleSale(this.licenceId(op.licence), ref, token, op.gross));
+      }
+      case "settleBatch": {
+        const reporter = this.reporters[op.reporter % 3]!;
+        const token = this.chain.tokenAddresses[op.token % 2]!;
+        const orders = op.orders.map((o) => ({ licenceId: this.licenceId(o.licence), orderRef: this.freshOrderRef(), gross: o.gross }));
+        return this.send(() => settlement.connect(reporter).settleSales(token, orders));
+      }
+      case "refund": {
+        const id = this.saleId(op.sale, (s) => s.status === SaleStatus.Escrowed);
+        const s = this.sales.get(id);
+        const channel = s ? s.channelId - 1 : 0;
+        const by = this.reporters[op.byOwnChannel ? channel : (channel + 1) % 3]!;
+        return this.send(() => settlement.connect(by).refundSale(id));
+      }
+      case "release": {
+        const picked = [...new Set(op.sales.map((n) => this.saleId(n, (s) => s.status === SaleStatus.Escrowed)))];
+        return this.send(() => settlement.connect(accounts.outsider).releaseSales(picked));
+      }
+      case "advanceTime":
+        await time.increase(op.seconds);
+        return undefined;
+      case "withdraw": {
+        const account = this.participants[op.account % PARTICIPANTS]!;
+        const to = op.to === null ? account : this.participants[op.to % PARTICIPANTS]!;
+        const token = this.chain.tokenAddresses[op.token % 2]!;
+        return this.send(() => settlement.connect(account).withdraw(token, to.address));
+      }
+      case "openSaleDispute": {
+        const id = this.saleId(op.sale);
+        return this.send(() => disputes.connect(this.saleSide(id, op.party)).openSaleDispute(id, op.reason, this.evidence()));
+      }
+      case "openLicenceDispute": {
+        const id = this.licenceId(op.licence);
+        return this.send(() => disputes.connect(this.licenceSide(id, op.party)).openLicenceDispute(id, op.reason, this.evidence()));
+      }
+      case "addEvidence": {
+        const id = this.disputeOf(op.dispute, (d) => d.open);
+        return this.send(() => disputes.connect(this.disputeSide(id, op.party)).addEvidence(id, this.evidence()));
+      }
+      case "suspendLicence": {
+        const id = this.disputeOf(op.dispute, (d) => d.open && d.kind === "licence");
+        const by = op.byArbiter ? accounts.arbiter : accounts.outsider;
+        return this.send(() => disputes.connect(by).suspendLicence(id));
+      }
+      case "resolve": {
+        const id = this.disputeOf(op.dispute, (d) => d.open);
+        const d = this.disputes.find((x) => x.id === id);
+        const fitting = op.upheld && d?.kind === "licence" ? (op.terminate ? 2 : 1) : 0;
+        const remedy = op.fittingRemedy ? fitting : op.remedy;
+        const by = op.byArbiter ? accounts.arbiter : accounts.outsider;
+        return this.send(() => disputes.connect(by).resolve(id, op.upheld, ethers.id(`ruling:${this.step}`), remedy));
+      }
+    }
+  }
+}
+
+/** Runs one sequence on a fresh chain (the fixture's snapshot), checking the books after every step. */
+export async function runSequence(ops: readonly Op[], stats?: RunStats): Promise<StepOutcome[]> {
+  compileBooks();
+  const chain = await loadFixture(invariantFixture);
+  return new SequenceRunner(chain).run(ops, stats);
+}
+
+/**
+ * Runs a sequence, then `meddle`s with the chain behind the model's back, then checks the books again: for
+ * tests that the check can fail.
+ */
+export async function runThenMeddle(ops: readonly Op[], meddle: (chain: InvariantChain) => Promise<void>): Promise<void> {
+  compileBooks();
+  const chain = await loadFixture(invariantFixture);
+  const runner = new SequenceRunner(chain);
+  await runner.run(ops);
+  await meddle(chain);
+  await runner.check();
+}
