@@ -532,6 +532,26 @@ describe("DisputeRegistry", function () {
       expect(await c.settlement.licenceStatus(c.licenceId)).to.equal(LicenceStatus.Suspended);
     });
 
+    it("keeps a suspension ordered by an earlier upheld ruling when a later dispute is rejected", async function () {
+      const c = await licenceDispute();
+      const { arbiter, platform } = c.accounts;
+      await c.disputes.connect(arbiter).resolve(1n, true, RULING, Remedy.Suspend);
+      await c.disputes.connect(platform).openLicenceDispute(c.licenceId, Reason.TermsBreach, EVIDENCE);
+
+      await expect(c.disputes.connect(arbiter).resolve(2n, false, RULING, Remedy.None))
+        .to.emit(c.disputes, "DisputeResolved")
+        .and.not.to.emit(c.settlement, "LicenceReinstated");
+      expect(await c.settlement.licenceStatus(c.licenceId)).to.equal(LicenceStatus.Suspended);
+      expect((await c.disputes.getDispute(2n)).suspendedLicence).to.equal(false);
+    });
+
+    it("records which dispute suspended the licence pending its ruling", async function () {
+      const c = await licenceDispute();
+      expect((await c.disputes.getDispute(1n)).suspendedLicence).to.equal(false);
+      await c.disputes.connect(c.accounts.arbiter).suspendLicence(1n);
+      expect((await c.disputes.getDispute(1n)).suspendedLicence).to.equal(true);
+    });
+
     it("refuses a remedy that does not fit the ruling", async function () {
       const c = await licenceDispute();
       const { arbiter } = c.accounts;

@@ -435,6 +435,19 @@ describe("LicenceRegistry", function () {
       await expect(settle(c, licenceId, "first-sale")).to.emit(c.settlement, "SaleSettled");
     });
 
+    it("refuses consent to a licence whose validity window ended while it was proposed", async function () {
+      const c = await loadFixture(deployConsortium);
+      const { licenceId } = await propose(c);
+      const v = await c.settlement.getLicence(licenceId);
+      await c.settlement.connect(c.accounts.mcn).acceptLicence(licenceId);
+      await time.increaseTo(v.validUntil + 1n);
+      const t = await nextTimestamp();
+      await expect(c.settlement.connect(c.accounts.platform).acceptLicence(licenceId))
+        .to.be.revertedWithCustomError(c.settlement, "LicenceRegistryInvalidWindow")
+        .withArgs(v.validFrom, v.validUntil, t);
+      expect(await c.settlement.licenceStatus(licenceId)).to.equal(Status.Proposed);
+    });
+
     it("activates just the same when the platform accepts first and the MCN second", async function () {
       const c = await loadFixture(deployConsortium);
       const { licenceId } = await propose(c);
