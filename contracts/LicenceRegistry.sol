@@ -50,6 +50,10 @@ abstract contract LicenceRegistry is ILicenceRegistry, Consortium {
     uint16 private _minCommissionBps = 1500;
     uint16 private _maxCommissionBps = 2500;
 
+    constructor() {
+        emit CommissionBandSet(_minCommissionBps, _maxCommissionBps); // so the trail states the band from block one
+    }
+
     /// @inheritdoc ILicenceRegistry
     function registerLicence(LicenceTerms calldata terms) external onlyRole(RIGHTS_HOLDER_ROLE) returns (uint256 licenceId) {
         _checkTerms(terms);
