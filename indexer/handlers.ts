@@ -41,6 +41,7 @@ interface SaleRow {
   sale_id: string;
   licence_id: number;
   token: string;
+  gross: string;
   commission: string;
   rights_holder_share: string;
   mcn_share: string;
@@ -53,6 +54,18 @@ interface LicenceParties {
   platform: string;
   mcn_accepted: number;
 }
+
+interface Totals {
+  sales: number;
+  gross: bigint;
+  commission: bigint;
+  rights_holder: bigint;
+  mcn: bigint;
+  platform: bigint;
+}
+
+/** The capacity in which a party was credited under a licence. */
+type Role = "rightsHolder" | "mcn" | "platform" | "channel";
 
 type Handler = (e: StoredEvent, a: Record<string, string>) => void;
 
@@ -97,7 +110,7 @@ export function createApplier(db: Database): Applier {
          platform_share, status, release_at, block_number, log_index, tx_hash, timestamp)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saleGet: st("SELECT sale_id, licence_id, token, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?"),
+    saleGet: st("SELECT sale_id, licence_id, token, gross, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?"),
     saleStatus: st("UPDATE sales SET status = ? WHERE sale_id = ?"),
     saleReleased: st("UPDATE sales SET status = 'claimable', released_at = ? WHERE sale_id = ?"),
     saleRefunded: st("UPDATE sales SET status = 'refunded', refunded_at = ?, refunded_to = ? WHERE sale_id = ?"),
@@ -111,6 +124,12 @@ export function createApplier(db: Database): Applier {
     ),
     balanceGet: st("SELECT claimable, escrowed, withdrawn, earned FROM balances WHERE party = ? AND token = ?"),
     balancePut: st("INSERT OR REPLACE INTO balances (party, token, claimable, escrowed, withdrawn, earned) VALUES (?, ?, ?, ?, ?, ?)"),
+    totalsGet: st("SELECT sales, gross, commission, rights_holder, mcn, platform FROM licence_totals WHERE licence_id = ? AND token = ?"),
+    totalsPut: st(
+      "INSERT OR REPLACE INTO licence_totals (licence_id, token, sales, gross, commission, rights_holder, mcn, platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    partyLicenceGet: st("SELECT credited, escrowed FROM party_licences WHERE party = ? AND licence_id = ? AND token = ? AND role = ?"),
+    partyLicencePut: st("INSERT OR REPLACE INTO party_licences (party, licence_id, token, role, credited, escrowed) VALUES (?, ?, ?, ?, ?, ?)"),
     disputeOpen: st(
       `INSERT INTO disputes (dispute_id, kind, target, licence_id, opened_by, reason, status, opened_at, suspended_licence,
          block_number, tx_hash)
@@ -135,6 +154,49 @@ export function createApplier(db: Database): Applier {
     return b;
   };
 
+  const totals = new Map<string, Totals>();
+  const totalsOf = (licenceId: number, token: string): Totals => {
+    const key = `${licenceId}|${token}`;
+    let t = totals.get(key);
+    if (!t) {
+      const row = q.totalsGet.get(licenceId, token) as Record<keyof Totals, string | number> | undefined;
+      t = row
+        ? {
+            sales: Number(row.sales),
+            gross: BigInt(row.gross),
+            commission: BigInt(row.commission),
+            rights_holder: BigInt(row.rights_holder),
+            mcn: BigInt(row.mcn),
+            platform: BigInt(row.platform),
+          }
+        : { sales: 0, gross: 0n, commission: 0n, rights_holder: 0n, mcn: 0n, platform: 0n };
+      totals.set(key, t);
+    }
+    return t;
+  };
+  /** Adds (sign 1) or takes out (sign -1) one sale's amounts from its licence's totals. */
+  const count = (licenceId: number, token: string, sign: 1n | -1n, gross: bigint, shares: [bigint, bigint, bigint]) => {
+    const t = totalsOf(licenceId, token);
+    t.sales += Number(sign);
+    t.gross += sign * gross;
+    t.commission += sign * (shares[0] + shares[1] + shares[2]);
+    t.rights_holder += sign * shares[0];
+    t.mcn += sign * shares[1];
+    t.platform += sign * shares[2];
+  };
+
+  const byLicence = new Map<string, { credited: bigint; escrowed: bigint }>();
+  const partyLicence = (party: string, licenceId: number, token: string, role: Role) => {
+    const key = `${party}|${licenceId}|${token}|${role}`;
+    let b = byLicence.get(key);
+    if (!b) {
+      const row = q.partyLicenceGet.get(party, licenceId, token, role) as { credited: string; escrowed: string } | undefined;
+      b = row ? { credited: BigInt(row.credited), escrowed: BigInt(row.escrowed) } : { credited: 0n, escrowed: 0n };
+      byLicence.set(key, b);
+    }
+    return b;
+  };
+
   const parties = (licenceId: string | number): LicenceParties => {
     const row = q.licenceParties.get(Number(licenceId)) as LicenceParties | undefined;
     if (!row) throw new Error(`licence ${licenceId} is not indexed: the audit trail is missing its LicenceRegistered event`);
@@ -145,16 +207,21 @@ export function createApplier(db: Database): Applier {
     if (!row) throw new Error(`sale ${saleId} is not indexed: the audit trail is missing its SaleSettled event`);
     return row;
   };
-  const shares = (s: SaleRow, p: LicenceParties): [string, bigint][] => [
-    [p.rights_holder, BigInt(s.rights_holder_share)],
-    [p.mcn, BigInt(s.mcn_share)],
-    [p.platform, BigInt(s.platform_share)],
+  const shares = (s: SaleRow, p: LicenceParties): [string, Role, bigint][] => [
+    [p.rights_holder, "rightsHolder", BigInt(s.rights_holder_share)],
+    [p.mcn, "mcn", BigInt(s.mcn_share)],
+    [p.platform, "platform", BigInt(s.platform_share)],
   ];
-  const credit = (e: StoredEvent, party: string, token: string, amount: bigint, reason: string, saleId: string, licenceId: number) => {
+  const credit = (e: StoredEvent, party: string, role: Role, token: string, amount: bigint, reason: string, saleId: string, licenceId: number) => {
     const b = balance(party, token);
     b.claimable += amount;
     b.earned += amount;
+    partyLicence(party, licenceId, token, role).credited += amount;
     q.credit.run(party, token, amount.toString(), reason, saleId, licenceId, e.blockNumber, e.logIndex, e.txHash, e.blockTimestamp);
+  };
+  const escrow = (party: string, role: Role, token: string, amount: bigint, licenceId: number) => {
+    balance(party, token).escrowed += amount;
+    partyLicence(party, licenceId, token, role).escrowed += amount;
   };
 
   const handlers: Record<string, Handler> = {
@@ -232,28 +299,31 @@ export function createApplier(db: Database): Applier {
         e.blockTimestamp,
       );
       const p = parties(licenceId);
-      const split: [string, bigint][] = [
-        [p.rights_holder, BigInt(a.rightsHolderShare!)],
-        [p.mcn, BigInt(a.mcnShare!)],
-        [p.platform, BigInt(a.platformShare!)],
+      const split: [string, Role, bigint][] = [
+        [p.rights_holder, "rightsHolder", BigInt(a.rightsHolderShare!)],
+        [p.mcn, "mcn", BigInt(a.mcnShare!)],
+        [p.platform, "platform", BigInt(a.platformShare!)],
       ];
-      for (const [party, amount] of split) {
-        if (releaseAt === 0) credit(e, party, a.token!, amount, "sale", a.saleId!, licenceId);
-        else balance(party, a.token!).escrowed += amount;
+      for (const [party, role, amount] of split) {
+        if (releaseAt === 0) credit(e, party, role, a.token!, amount, "sale", a.saleId!, licenceId);
+        else escrow(party, role, a.token!, amount, licenceId);
       }
+      count(licenceId, a.token!, 1n, BigInt(a.gross!), [split[0]![2], split[1]![2], split[2]![2]]);
     },
     "Settlement:SaleReleased": (e, a) => {
       const s = sale(a.saleId!);
-      for (const [party, amount] of shares(s, parties(s.licence_id))) {
-        balance(party, s.token).escrowed -= amount;
-        credit(e, party, s.token, amount, "release", s.sale_id, s.licence_id);
+      for (const [party, role, amount] of shares(s, parties(s.licence_id))) {
+        escrow(party, role, s.token, -amount, s.licence_id);
+        credit(e, party, role, s.token, amount, "release", s.sale_id, s.licence_id);
       }
       q.saleReleased.run(e.blockTimestamp, s.sale_id);
     },
     "Settlement:SaleRefunded": (e, a) => {
       const s = sale(a.saleId!);
-      for (const [party, amount] of shares(s, parties(s.licence_id))) balance(party, s.token).escrowed -= amount;
-      credit(e, a.to!, s.token, BigInt(a.amount!), "refund", s.sale_id, s.licence_id);
+      const split = shares(s, parties(s.licence_id));
+      for (const [party, role, amount] of split) escrow(party, role, s.token, -amount, s.licence_id);
+      credit(e, a.to!, "channel", s.token, BigInt(a.amount!), "refund", s.sale_id, s.licence_id);
+      count(s.licence_id, s.token, -1n, BigInt(s.gross), [split[0]![2], split[1]![2], split[2]![2]]);
       q.saleRefunded.run(e.blockTimestamp, a.to, s.sale_id);
     },
     "Settlement:SaleFrozen": (_e, a) => q.saleStatus.run("frozen", a.saleId),
@@ -306,6 +376,16 @@ export function createApplier(db: Database): Applier {
         q.balancePut.run(party, token, b.claimable.toString(), b.escrowed.toString(), b.withdrawn.toString(), b.earned.toString());
       }
       balances.clear();
+      for (const [key, t] of totals) {
+        const [licenceId, token] = key.split("|");
+        q.totalsPut.run(Number(licenceId), token, t.sales, t.gross.toString(), t.commission.toString(), t.rights_holder.toString(), t.mcn.toString(), t.platform.toString());
+      }
+      totals.clear();
+      for (const [key, b] of byLicence) {
+        const [party, licenceId, token, role] = key.split("|");
+        q.partyLicencePut.run(party, Number(licenceId), token, role, b.credited.toString(), b.escrowed.toString());
+      }
+      byLicence.clear();
     },
   };
 }

@@ -4,7 +4,7 @@ import { eventCatalogue, INDEXED_CONTRACTS, type ContractName } from "./abi";
 import { EXIT, FatalIndexerError, isRetryable } from "./errors";
 import { jsonSafe, type StoredEvent } from "./handlers";
 import type { Logger } from "./log";
-import { createRpc, type DecodedLog, type Rpc } from "./rpc";
+import { createRpc, type DecodedLog } from "./rpc";
 import { openStore, type BlockRef, type Store } from "./store/store";
 import { createHistoricalSync } from "./sync/historical";
 import { findCommonAncestor } from "./sync/reconcile";

@@ -48,6 +48,7 @@ CREATE TABLE events (
 ) WITHOUT ROWID;
 CREATE INDEX events_by_name ON events (event_name, block_number, log_index);
 CREATE INDEX events_by_tx ON events (tx_hash);
+CREATE INDEX events_by_contract ON events (contract, block_number, log_index);
 
 CREATE TABLE roles (
   role       TEXT NOT NULL,
@@ -155,6 +156,32 @@ CREATE UNIQUE INDEX sales_by_position ON sales (block_number, log_index);
 CREATE INDEX sales_by_licence ON sales (licence_id, block_number, log_index);
 CREATE INDEX sales_by_channel ON sales (channel_id, block_number, log_index);
 CREATE INDEX sales_by_status ON sales (status, block_number, log_index);
+CREATE INDEX sales_by_time ON sales (timestamp, block_number, log_index);
+CREATE INDEX sales_by_licence_status ON sales (licence_id, status, release_at);
+
+-- Running totals of a licence's sales per token (refunded sales taken out again): exact TEXT sums.
+CREATE TABLE licence_totals (
+  licence_id    INTEGER NOT NULL,
+  token         TEXT NOT NULL,
+  sales         INTEGER NOT NULL,
+  gross         TEXT NOT NULL,
+  commission    TEXT NOT NULL,
+  rights_holder TEXT NOT NULL,
+  mcn           TEXT NOT NULL,
+  platform      TEXT NOT NULL,
+  PRIMARY KEY (licence_id, token)
+) WITHOUT ROWID;
+
+-- Per party, licence and token: what the party was credited under the licence and what is in escrow.
+CREATE TABLE party_licences (
+  party      TEXT NOT NULL,
+  licence_id INTEGER NOT NULL,
+  token      TEXT NOT NULL,
+  role       TEXT NOT NULL, -- rights holder | mcn | platform | channel
+  credited   TEXT NOT NULL,
+  escrowed   TEXT NOT NULL,
+  PRIMARY KEY (party, licence_id, token, role)
+) WITHOUT ROWID;
 
 -- Per party and token: what it can withdraw now, what is in escrow for it, what it withdrew, and what
 -- it was ever credited (claimable + withdrawn == earned).
@@ -251,6 +278,8 @@ export const DERIVED_TABLES = [
   "licences",
   "licence_channels",
   "sales",
+  "licence_totals",
+  "party_licences",
   "balances",
   "credits",
   "withdrawals",

@@ -128,7 +128,7 @@ export async function deployConsortium(chain: TestChain): Promise<Consortium> {
       signer.address = chain.wallet(i).address;
       return [name, signer];
     }),
-  ) as Consortium["accounts"];
+  ) as unknown as Consortium["accounts"];
   const admin = accounts.admin;
   const settlement = await new Settlement__factory(admin).deploy(admin.address);
   const settlementReceipt = await settlement.deploymentTransaction()!.wait();
