@@ -130,6 +130,7 @@ contract Settlement is ISettlement, LicenceRegistry, Pausable, ReentrancyGuard {
     /// @inheritdoc ISettlement
     function withdraw(address token, address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ConsortiumZeroAddress();
+        if (to == address(this)) revert SettlementRecipientIsVault();
         amount = _claimable[msg.sender][token];
         if (amount == 0) revert SettlementNothingToWithdraw(msg.sender, token);
         delete _claimable[msg.sender][token];

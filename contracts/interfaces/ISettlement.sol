@@ -96,6 +96,8 @@ interface ISettlement {
     error SettlementRefundWindowClosed(bytes32 saleId, uint256 releaseAt);
     /// @notice `account` is not the reporting account of the channel that settled sale `saleId`.
     error SettlementNotSaleChannel(bytes32 saleId, address account);
+    /// @notice Funds withdrawn to the vault itself would be stranded: name another recipient.
+    error SettlementRecipientIsVault();
     /// @notice `account` has no claimable balance of `token`.
     error SettlementNothingToWithdraw(address account, address token);
 

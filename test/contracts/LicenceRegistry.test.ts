@@ -348,6 +348,13 @@ describe("LicenceRegistry", function () {
   });
 
   describe("setCommissionBand", function () {
+    it("states the default 15–25 % band in the trail from the deployment on", async function () {
+      const c = await loadFixture(deployConsortium);
+      const deployTx = c.settlement.deploymentTransaction()!;
+      await expect(deployTx).to.emit(c.settlement, "CommissionBandSet").withArgs(1500, 2500);
+      expect(await c.settlement.commissionBand()).to.deep.equal([1500n, 2500n]);
+    });
+
     it("applies a new band to licences registered from then on", async function () {
       const c = await loadFixture(deployConsortium);
       expect(await c.settlement.commissionBand()).to.deep.equal([1500n, 2500n]);

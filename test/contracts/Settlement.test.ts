@@ -797,6 +797,16 @@ describe("Settlement", function () {
         .withArgs();
       expect(await c.settlement.claimable(c.accounts.platform.address, c.token)).to.equal(1_990n);
     });
+
+    it("refuses to pay the vault itself, where the money would be stranded", async function () {
+      const c = await loadFixture(deployWithLicences);
+      await settle(c, c.instantLicenceId, "tb-1", 19_900n);
+      await expect(c.settlement.connect(c.accounts.platform).withdraw(c.token, await c.settlement.getAddress()))
+        .to.be.revertedWithCustomError(c.settlement, "SettlementRecipientIsVault")
+        .withArgs();
+      expect(await c.settlement.claimable(c.accounts.platform.address, c.token)).to.equal(1_990n);
+      await expectVaultBalanced(c);
+    });
   });
 
   describe("allowToken / disallowToken", function () {

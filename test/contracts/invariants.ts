@@ -31,7 +31,7 @@ import type { Terms } from "./fixtures";
 
 const HOUR = 60 * 60;
 
-/** Accounts a withdrawal is made by or to: rights holders 0..1, MCNs 0..1, platforms 0..1, reporters 0..2, arbiter, outsider. */
+/** Accounts a withdrawal may be made by or to: rights holders 0..1, MCNs 0..1, platforms 0..1, reporters 0..2, arbiter, outsider. */
 const PARTICIPANTS = 11;
 
 /** Sale status numbers of ISettlement.SaleStatus. */
@@ -64,17 +64,41 @@ export type Op =
     }
   | { kind: "accept"; licence: number; by: "mcn" | "platform" | "rightsHolder" }
   | { kind: "cancel"; licence: number }
-  | { kind: "settle"; reporter: number; licence: number; token: number; gross: bigint; reuseOrder: number | null }
-  | { kind: "settleBatch"; reporter: number; token: number; orders: { licence: number; gross: bigint }[] }
+  | { kind: "settle"; reporter: number; licence: number; anyLicence: boolean; token: number; gross: bigint; reuseOrder: number | null }
+  | { kind: "settleBatch"; reporter: number; token: number; anyLicence: boolean; orders: { licence: number; gross: bigint }[] }
   | { kind: "refund"; sale: number; byOwnChannel: boolean }
-  | { kind: "release"; sales: number[] }
+  | {
+      kind: "release";
+      sales: number[];
+      /** Pick among escrowed sales whose window has passed (in the model), else among escrowed ones, else any. */
+      dueOnly: boolean;
+    }
   | { kind: "advanceTime"; seconds: number }
-  | { kind: "withdraw"; account: number; token: number; to: number | null }
-  | { kind: "openSaleDispute"; sale: number; party: number; reason: number }
+  | {
+      kind: "withdraw";
+      /** Among the accounts with something to withdraw (in the model), unless `anyAccount`. */
+      account: number;
+      anyAccount: boolean;
+      token: number;
+      to: number | null;
+    }
+  | {
+      kind: "openSaleDispute";
+      /** Among escrowed sales (which the dispute freezes) unless `anySale`. */
+      sale: number;
+      anySale: boolean;
+      party: number;
+      reason: number;
+    }
   | { kind: "openLicenceDispute"; licence: number; party: number; reason: number }
   | { kind: "addEvidence"; dispute: number; party: number }
   | { kind: "suspendLicence"; dispute: number; byArbiter: boolean }
-  | { kind: "resolve"; dispute: number; upheld: boolean; terminate: boolean; fittingRemedy: boolean; remedy: number; byArbiter: boolean };
+  | { kind: "resolve"; dispute: number; upheld: boolean; terminate: boolean; fittingRemedy: boolean; remedy: number; byArbiter: boolean }
+  /**
+   * The consortium admin switches settlement (pause), a token (allow) or a channel (active) to the other
+   * state than the model says it is in — or, when `toggle` is false, asks for the state it is already in.
+   */
+  | { kind: "admin"; target: "pause" | "token" | "channel"; toggle: boolean; token: number; channel: number };
 
 export type OpKind = Op["kind"];
 export const OP_KINDS: readonly OpKind[] = [
@@ -92,9 +116,26 @@ export const OP_KINDS: readonly OpKind[] = [
   "addEvidence",
   "suspendLicence",
   "resolve",
+  "admin",
 ];
 
 const pickArb = fc.nat({ max: 1_000 });
+
+/** A side of a dispute (see SequenceRunner.licenceSide/saleSide): mostly one that may take part. */
+const partyArb = fc.oneof({ arbitrary: fc.nat({ max: 3 }), weight: 6 }, { arbitrary: fc.integer({ min: 4, max: 5 }), weight: 1 });
+
+/** A dispute reason: mostly valid (0..5), sometimes the invalid 6. */
+const reasonArb = fc.oneof({ arbitrary: fc.nat({ max: 5 }), weight: 8 }, { arbitrary: fc.constant(6), weight: 1 });
+
+/** true with weight `yes`, false with weight `no`. */
+function chance(yes: number, no: number): fc.Arbitrary<boolean> {
+  return fc.oneof({ arbitrary: fc.constant(true), weight: yes }, { arbitrary: fc.constant(false), weight: no });
+}
+
+/** `arb` with weight `yes`, null with weight `no`. */
+function sometimes<T>(arb: fc.Arbitrary<T>, yes: number, no: number): fc.Arbitrary<T | null> {
+  return fc.oneof({ arbitrary: arb, weight: yes }, { arbitrary: fc.constant(null), weight: no });
+}
 
 /** Splits summing to 10,000: the extremes, the brief's example, and uniformly random cuts. */
 const splitArb: fc.Arbitrary<readonly [number, number, number]> = fc.oneof(
@@ -115,7 +156,7 @@ const splitArb: fc.Arbitrary<readonly [number, number, number]> = fc.oneof(
 
 const grossArb = fc.oneof(fc.constantFrom(1n, 3n, 33n, 9_999n, 19_900n), fc.bigInt({ min: 1n, max: 10n ** 12n }));
 
-const registerArb: fc.Arbitrary<Op> = fc.record({
+const registerArb = fc.record({
   kind: fc.constant("register" as const),
   rightsHolder: fc.nat({ max: 1 }),
   mcn: fc.nat({ max: 1 }),
@@ -123,21 +164,21 @@ const registerArb: fc.Arbitrary<Op> = fc.record({
   split: splitArb,
   commissionBps: fc.oneof(fc.constantFrom(1_500, 2_000, 2_500), fc.integer({ min: 1_500, max: 2_500 })),
   channels: fc.shuffledSubarray([1, 2, 3], { minLength: 1 }),
-  holdSeconds: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: HOUR, max: 5 * DAY }), weight: 2 }),
+  holdSeconds: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: HOUR, max: 3 * DAY }), weight: 2 }),
   content: fc.nat({ max: 5 }),
   validDays: fc.oneof({ arbitrary: fc.constant(365), weight: 5 }, { arbitrary: fc.constant(2), weight: 1 }),
-  supersede: fc.option(pickArb, { freq: 6, nil: null }),
+  supersede: sometimes(pickArb, 1, 6),
 });
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: registerArb, weight: 3 },
+  { arbitrary: registerArb, weight: 2 },
   {
     arbitrary: fc.record({
       kind: fc.constant("accept" as const),
       licence: pickArb,
       by: fc.constantFrom("mcn" as const, "platform" as const, "mcn" as const, "platform" as const, "rightsHolder" as const),
     }),
-    weight: 6,
+    weight: 3,
   },
   { arbitrary: fc.record({ kind: fc.constant("cancel" as const), licence: pickArb }), weight: 1 },
   {
@@ -147,15 +188,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       licence: pickArb,
       token: fc.nat({ max: 1 }),
       gross: grossArb,
-      reuseOrder: fc.option(pickArb, { freq: 8, nil: null }),
+      reuseOrder: sometimes(pickArb, 1, 12),
+      anyLicence: chance(1, 10),
     }),
-    weight: 7,
+    weight: 6,
   },
   {
     arbitrary: fc.record({
       kind: fc.constant("settleBatch" as const),
       reporter: fc.nat({ max: 2 }),
       token: fc.nat({ max: 1 }),
+      anyLicence: chance(1, 10),
       orders: fc.array(fc.record({ licence: pickArb, gross: grossArb }), { minLength: 1, maxLength: 10 }),
     }),
     weight: 3,
@@ -164,13 +207,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("refund" as const),
       sale: pickArb,
-      byOwnChannel: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+      byOwnChannel: chance(6, 1),
     }),
     weight: 2,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant("release" as const), sales: fc.array(pickArb, { minLength: 1, maxLength: 3 }) }),
-    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("release" as const),
+      sales: fc.array(pickArb, { minLength: 1, maxLength: 3 }),
+      dueOnly: chance(3, 1),
+    }),
+    weight: 4,
   },
   {
     arbitrary: fc.record({ kind: fc.constant("advanceTime" as const), seconds: fc.integer({ min: HOUR, max: 8 * DAY }) }),
@@ -179,9 +226,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     arbitrary: fc.record({
       kind: fc.constant("withdraw" as const),
-      account: fc.nat({ max: PARTICIPANTS - 1 }),
+      account: pickArb,
+      anyAccount: chance(1, 6),
       token: fc.nat({ max: 1 }),
-      to: fc.option(fc.nat({ max: PARTICIPANTS - 1 }), { freq: 3, nil: null }),
+      to: sometimes(fc.nat({ max: PARTICIPANTS - 1 }), 1, 2),
     }),
     weight: 4,
   },
@@ -189,31 +237,32 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("openSaleDispute" as const),
       sale: pickArb,
-      party: fc.nat({ max: 5 }),
-      reason: fc.nat({ max: 6 }),
+      anySale: fc.boolean(),
+      party: partyArb,
+      reason: reasonArb,
     }),
-    weight: 2,
+    weight: 3,
   },
   {
     arbitrary: fc.record({
       kind: fc.constant("openLicenceDispute" as const),
       licence: pickArb,
-      party: fc.nat({ max: 5 }),
-      reason: fc.nat({ max: 6 }),
+      party: partyArb,
+      reason: reasonArb,
     }),
-    weight: 1,
+    weight: 2,
   },
   {
-    arbitrary: fc.record({ kind: fc.constant("addEvidence" as const), dispute: pickArb, party: fc.nat({ max: 5 }) }),
+    arbitrary: fc.record({ kind: fc.constant("addEvidence" as const), dispute: pickArb, party: partyArb }),
     weight: 1,
   },
   {
     arbitrary: fc.record({
       kind: fc.constant("suspendLicence" as const),
       dispute: pickArb,
-      byArbiter: fc.oneof({ arbitrary: fc.constant(true), weight: 6 }, { arbitrary: fc.constant(false), weight: 1 }),
+      byArbiter: chance(6, 1),
     }),
-    weight: 1,
+    weight: 2,
   },
   {
     arbitrary: fc.record({
@@ -221,22 +270,43 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       dispute: pickArb,
       upheld: fc.boolean(),
       terminate: fc.boolean(),
-      fittingRemedy: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+      fittingRemedy: chance(8, 1),
       remedy: fc.nat({ max: 2 }),
-      byArbiter: fc.oneof({ arbitrary: fc.constant(true), weight: 8 }, { arbitrary: fc.constant(false), weight: 1 }),
+      byArbiter: chance(8, 1),
     }),
-    weight: 2,
+    weight: 4,
+  },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("admin" as const),
+      target: fc.constantFrom("pause" as const, "token" as const, "channel" as const),
+      toggle: chance(5, 1),
+      token: fc.nat({ max: 1 }),
+      channel: fc.integer({ min: 1, max: 3 }),
+    }),
+    weight: 1,
   },
 );
 
 /**
- * A sequence: one or two licence registrations first (so most sequences reach settlement), then random
- * operations, `minLength..maxLength` in all.
+ * A sequence of `minLength..maxLength` operations: first one or two licences registered and accepted by
+ * their MCN and platform (so most sequences reach settlement; the terms are still random, and a
+ * registration may still be refused), then random operations.
  */
 export function sequenceArb(minLength = 5, maxLength = 25): fc.Arbitrary<Op[]> {
-  return fc
-    .tuple(fc.array(registerArb, { minLength: 1, maxLength: 2 }), fc.array(opArb, { minLength: Math.max(0, minLength - 1), maxLength: maxLength - 2 }))
-    .map(([registrations, rest]) => [...registrations, ...rest]);
+  const onboarding = fc
+    .array(
+      registerArb.map((r) => ({ ...r, supersede: null })),
+      { minLength: 1, maxLength: 2 },
+    )
+    .map((registrations) =>
+      registrations.flatMap((r): Op[] => [r, { kind: "accept", licence: 0, by: "mcn" }, { kind: "accept", licence: 0, by: "platform" }]),
+    );
+  return onboarding.chain((first) =>
+    fc
+      .array(opArb, { minLength: Math.max(0, minLength - first.length), maxLength: Math.max(0, maxLength - first.length), size: "max" })
+      .map((rest) => [...first, ...rest]),
+  );
 }
 
 /** fast-check parameters from the environment: FC_SEED (and FC_PATH) replay a reported counter-example. */
@@ -351,7 +421,11 @@ function compileBooks(): string {
       "VaultBooks.sol": { content: BOOKS_SOURCE },
       "contracts/interfaces/ISettlement.sol": { content: fs.readFileSync(settlementInterface, "utf8") },
     },
-    settings: { evmVersion: EVM_VERSION, optimizer: { enabled: true, runs: 1 }, outputSelection: { "VaultBooks.sol": { VaultBooks: ["evm.bytecode.object"] } } },
+    settings: {
+      evmVersion: EVM_VERSION,
+      optimizer: { enabled: true, runs: 1 },
+      outputSelection: { "VaultBooks.sol": { VaultBooks: ["evm.bytecode.object"] } },
+    },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[];
@@ -450,7 +524,7 @@ export function classifyRefusal(error: unknown, errors: Interface): ErrorDescrip
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+  return error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -462,12 +536,14 @@ export interface RunStats {
   steps: number;
   refused: number;
   byKind: Record<OpKind, { ok: number; refused: number; errors: Record<string, number> }>;
+  /** How many of each event the contracts emitted. */
+  events: Record<string, number>;
 }
 
 export function newStats(): RunStats {
   const byKind = {} as RunStats["byKind"];
   for (const kind of OP_KINDS) byKind[kind] = { ok: 0, refused: 0, errors: {} };
-  return { sequences: 0, steps: 0, refused: 0, byKind };
+  return { sequences: 0, steps: 0, refused: 0, byKind, events: {} };
 }
 
 export function formatStats(stats: RunStats): string {
@@ -478,8 +554,14 @@ export function formatStats(stats: RunStats): string {
       .sort((a, b) => b[1] - a[1])
       .map(([name, n]) => `${name}×${n}`)
       .join(", ");
-    lines.push(`  ${kind.padEnd(18)} ok ${String(k.ok).padStart(6)}  refused ${String(k.refused).padStart(6)}${errors ? `  (${errors})` : ""}`);
+    lines.push(
+      `  ${kind.padEnd(18)} ok ${String(k.ok).padStart(6)}  refused ${String(k.refused).padStart(6)}${errors ? `  (${errors})` : ""}`,
+    );
   }
+  const events = Object.entries(stats.events)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => `${name}×${n}`);
+  lines.push(`  events: ${events.join(", ")}`);
   return lines.join("\n");
 }
 
@@ -555,6 +637,9 @@ class SequenceRunner {
   private readonly disputes: DisputeModel[] = [];
   private readonly ledger = new Map<string, LedgerEntry>();
   private readonly orderRefs: string[] = [];
+  private paused = false;
+  private readonly disallowedTokens = new Set<string>();
+  private readonly channelsOff = new Set<number>();
   private orderCounter = 0;
   private readonly signers = new Map<string, HardhatEthersSigner>();
   private readonly participants: HardhatEthersSigner[];
@@ -563,15 +648,31 @@ class SequenceRunner {
   private step = -1;
   private op: Op | undefined;
 
-  constructor(private readonly chain: InvariantChain) {
+  constructor(
+    private readonly chain: InvariantChain,
+    private readonly stats?: RunStats,
+  ) {
     const a = chain.accounts;
     this.reporters = [a.taobao, a.jd, a.pdd];
-    this.participants = [a.rightsHolder, a.rightsHolder2, a.mcn, a.mcn2, a.platform, a.platform2, a.taobao, a.jd, a.pdd, a.arbiter, a.outsider];
+    this.participants = [
+      a.rightsHolder,
+      a.rightsHolder2,
+      a.mcn,
+      a.mcn2,
+      a.platform,
+      a.platform2,
+      a.taobao,
+      a.jd,
+      a.pdd,
+      a.arbiter,
+      a.outsider,
+    ];
     for (const s of [...this.participants, a.admin]) this.signers.set(s.address.toLowerCase(), s);
     this.errors = contractErrors(chain);
   }
 
-  async run(ops: readonly Op[], stats?: RunStats): Promise<StepOutcome[]> {
+  async run(ops: readonly Op[]): Promise<StepOutcome[]> {
+    const stats = this.stats;
     const outcomes: StepOutcome[] = [];
     await this.check();
     for (const [i, op] of ops.entries()) {
@@ -619,7 +720,9 @@ class SequenceRunner {
         this.fail(`sale ${model.id}: getSale status ${onChain.status}, events say ${model.status}`);
       }
       if (onChain.commission !== model.commission || onChain.token.toLowerCase() !== model.token.toLowerCase()) {
-        this.fail(`sale ${model.id}: getSale commission ${onChain.commission} in ${onChain.token}, SaleSettled said ${model.commission} in ${model.token}`);
+        this.fail(
+          `sale ${model.id}: getSale commission ${onChain.commission} in ${onChain.token}, SaleSettled said ${model.commission} in ${model.token}`,
+        );
       }
       if (onChain.status === BigInt(SaleStatus.Escrowed) || onChain.status === BigInt(SaleStatus.Frozen)) {
         const t = tokens.indexOf(onChain.token.toLowerCase());
@@ -689,6 +792,7 @@ class SequenceRunner {
 
   private applyEvent(ev: LogDescription): void {
     const a = ev.args;
+    if (this.stats) this.stats.events[ev.name] = (this.stats.events[ev.name] ?? 0) + 1;
     switch (ev.name) {
       case "LicenceRegistered": {
         const terms = a.terms as Result;
@@ -738,10 +842,12 @@ class SequenceRunner {
       case "SaleRefunded": {
         const s = this.sale(a.saleId as string);
         const amount = a.amount as bigint;
-        if (s.status !== SaleStatus.Escrowed && s.status !== SaleStatus.Frozen) this.fail(`SaleRefunded for sale ${s.id} in status ${s.status}`);
+        if (s.status !== SaleStatus.Escrowed && s.status !== SaleStatus.Frozen)
+          this.fail(`SaleRefunded for sale ${s.id} in status ${s.status}`);
         if (amount !== s.commission) this.fail(`SaleRefunded ${amount} for sale ${s.id} whose commission is ${s.commission}`);
         const reporter = this.reporters[s.channelId - 1]!.address;
-        if ((a.to as string).toLowerCase() !== reporter.toLowerCase()) this.fail(`SaleRefunded to ${a.to}, not the channel's reporter ${reporter}`);
+        if ((a.to as string).toLowerCase() !== reporter.toLowerCase())
+          this.fail(`SaleRefunded to ${a.to}, not the channel's reporter ${reporter}`);
         s.status = SaleStatus.Refunded;
         this.entry(a.to as string, s.token).credited += amount;
         break;
@@ -768,7 +874,28 @@ class SequenceRunner {
         break;
       }
       case "DisputeOpened":
-        this.disputes.push({ id: a.disputeId as bigint, kind: (a.kind as bigint) === 0n ? "licence" : "sale", target: a.target as string, open: true });
+        this.disputes.push({
+          id: a.disputeId as bigint,
+          kind: (a.kind as bigint) === 0n ? "licence" : "sale",
+          target: a.target as string,
+          open: true,
+        });
+        break;
+      case "Paused":
+        this.paused = true;
+        break;
+      case "Unpaused":
+        this.paused = false;
+        break;
+      case "TokenDisallowed":
+        this.disallowedTokens.add((a.token as string).toLowerCase());
+        break;
+      case "TokenAllowed":
+        this.disallowedTokens.delete((a.token as string).toLowerCase());
+        break;
+      case "ChannelActiveSet":
+        if (a.active as boolean) this.channelsOff.delete(Number(a.channelId as bigint));
+        else this.channelsOff.add(Number(a.channelId as bigint));
         break;
       case "DisputeResolved": {
         const d = this.disputes.find((x) => x.id === (a.disputeId as bigint));
@@ -797,7 +924,9 @@ class SequenceRunner {
     const rh = (commission * l.rightsHolderBps) / BPS;
     const mcn = (commission * l.mcnBps) / BPS;
     if (shares[0] !== rh || shares[1] !== mcn) {
-      this.fail(`SaleSettled shares ${shares.join("/")} are not the licence's ${l.rightsHolderBps}/${l.mcnBps}/${l.platformBps} split of ${commission}`);
+      this.fail(
+        `SaleSettled shares ${shares.join("/")} are not the licence's ${l.rightsHolderBps}/${l.mcnBps}/${l.platformBps} split of ${commission}`,
+      );
     }
     const sale: SaleModel = {
       id: saleId,
@@ -841,10 +970,14 @@ class SequenceRunner {
     return (pick(preferred, n) ?? pick(this.licences, n))?.id ?? BigInt(this.licences.length + 1);
   }
 
-  private saleId(n: number, prefer?: (s: SaleModel) => boolean): string {
+  /** A sale by pick: among those `prefer` accepts (the first such list that is not empty), else among all. */
+  private saleId(n: number, prefer: ((s: SaleModel) => boolean) | ((s: SaleModel) => boolean)[] = []): string {
     const all = this.saleOrder.map((id) => this.sales.get(id)!);
-    const preferred = prefer ? all.filter(prefer) : [];
-    return (pick(preferred, n) ?? pick(all, n))?.id ?? UNKNOWN_SALE;
+    for (const p of Array.isArray(prefer) ? prefer : [prefer]) {
+      const preferred = pick(all.filter(p), n);
+      if (preferred) return preferred.id;
+    }
+    return pick(all, n)?.id ?? UNKNOWN_SALE;
   }
 
   private disputeOf(n: number, prefer?: (d: DisputeModel) => boolean): bigint {
@@ -941,12 +1074,23 @@ class SequenceRunner {
         const reporter = this.reporters[op.reporter % 3]!;
         const ref = (op.reuseOrder === null ? undefined : pick(this.orderRefs, op.reuseOrder)) ?? this.freshOrderRef();
         const token = this.chain.tokenAddresses[op.token % 2]!;
-        return this.send(() => settlement.connect(reporter).settleSale(this.licenceId(op.licence), ref, token, op.gross));
+        const channelId = (op.reporter % 3) + 1;
+        const licenceId = this.licenceId(
+          op.licence,
+          op.anyLicence ? undefined : (l) => l.state === "Active" && l.channels.includes(channelId),
+        );
+        return this.send(() => settlement.connect(reporter).settleSale(licenceId, ref, token, op.gross));
       }
       case "settleBatch": {
         const reporter = this.reporters[op.reporter % 3]!;
         const token = this.chain.tokenAddresses[op.token % 2]!;
-        const orders = op.orders.map((o) => ({ licenceId: this.licenceId(o.licence), orderRef: this.freshOrderRef(), gross: o.gross }));
+        const channelId = (op.reporter % 3) + 1;
+        const prefer = op.anyLicence ? undefined : (l: LicenceModel) => l.state === "Active" && l.channels.includes(channelId);
+        const orders = op.orders.map((o) => ({
+          licenceId: this.licenceId(o.licence, prefer),
+          orderRef: this.freshOrderRef(),
+          gross: o.gross,
+        }));
         return this.send(() => settlement.connect(reporter).settleSales(token, orders));
       }
       case "refund": {
@@ -957,20 +1101,25 @@ class SequenceRunner {
         return this.send(() => settlement.connect(by).refundSale(id));
       }
       case "release": {
-        const picked = [...new Set(op.sales.map((n) => this.saleId(n, (s) => s.status === SaleStatus.Escrowed)))];
+        const now = op.dueOnly ? BigInt(await time.latest()) + 1n : 0n;
+        const due = (s: SaleModel) => s.status === SaleStatus.Escrowed && (!op.dueOnly || s.releaseAt <= now);
+        const escrowed = (s: SaleModel) => s.status === SaleStatus.Escrowed;
+        const picked = [...new Set(op.sales.map((n) => this.saleId(n, [due, escrowed])))];
         return this.send(() => settlement.connect(accounts.outsider).releaseSales(picked));
       }
       case "advanceTime":
         await time.increase(op.seconds);
         return undefined;
       case "withdraw": {
-        const account = this.participants[op.account % PARTICIPANTS]!;
+        const owed = [...this.ledger.values()].filter((e) => e.credited > e.withdrawn);
+        const chosen = op.anyAccount ? undefined : pick(owed, op.account);
+        const account = chosen ? this.signer(chosen.account) : this.participants[op.account % PARTICIPANTS]!;
+        const token = chosen ? chosen.token : this.chain.tokenAddresses[op.token % 2]!;
         const to = op.to === null ? account : this.participants[op.to % PARTICIPANTS]!;
-        const token = this.chain.tokenAddresses[op.token % 2]!;
         return this.send(() => settlement.connect(account).withdraw(token, to.address));
       }
       case "openSaleDispute": {
-        const id = this.saleId(op.sale);
+        const id = this.saleId(op.sale, op.anySale ? [] : (s) => s.status === SaleStatus.Escrowed);
         return this.send(() => disputes.connect(this.saleSide(id, op.party)).openSaleDispute(id, op.reason, this.evidence()));
       }
       case "openLicenceDispute": {
@@ -994,15 +1143,40 @@ class SequenceRunner {
         const by = op.byArbiter ? accounts.arbiter : accounts.outsider;
         return this.send(() => disputes.connect(by).resolve(id, op.upheld, ethers.id(`ruling:${this.step}`), remedy));
       }
+      case "admin": {
+        const admin = settlement.connect(accounts.admin);
+        const token = this.chain.tokenAddresses[op.token % 2]!;
+        const channel = ((op.channel - 1) % 3) + 1;
+        switch (op.target) {
+          case "pause": {
+            const pause = this.paused !== op.toggle;
+            return this.send(() => (pause ? admin.pause() : admin.unpause()));
+          }
+          case "token": {
+            const allow = this.disallowedTokens.has(token.toLowerCase()) === op.toggle;
+            return this.send(() => (allow ? admin.allowToken(token) : admin.disallowToken(token)));
+          }
+          case "channel": {
+            const active = this.channelsOff.has(channel) === op.toggle;
+            return this.send(() => admin.setChannelActive(channel, active));
+          }
+        }
+      }
     }
   }
+}
+
+/** Compiles the books reader and deploys the fixture once, so that a timed run starts warm. */
+export async function warmUp(): Promise<void> {
+  compileBooks();
+  await loadFixture(invariantFixture);
 }
 
 /** Runs one sequence on a fresh chain (the fixture's snapshot), checking the books after every step. */
 export async function runSequence(ops: readonly Op[], stats?: RunStats): Promise<StepOutcome[]> {
   compileBooks();
   const chain = await loadFixture(invariantFixture);
-  return new SequenceRunner(chain).run(ops, stats);
+  return new SequenceRunner(chain, stats).run(ops);
 }
 
 /**
