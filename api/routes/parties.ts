@@ -1,0 +1,21 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Address, ErrorResponses } from "../schemas/common";
+import { checksum } from "../lib/format";
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    "/parties/:address/payouts",
+    {
+      schema: {
+        tags: ["parties"],
+        summary: "What a party earned, can withdraw now, has in escrow (and until when), per token and per licence",
+        description: "An address the ledger has never credited answers with empty lists.",
+        params: Type.Object({ address: Address }),
+        response: { 200: Type.Ref("Payouts"), 400: ErrorResponses[400] },
+      },
+    },
+    async (req) => app.repos.parties.payouts(checksum(req.params.address)),
+  );
+};
+export default routes;
