@@ -67,6 +67,13 @@ interface Totals {
 /** The capacity in which a party was credited under a licence. */
 type Role = "rightsHolder" | "mcn" | "platform" | "channel";
 
+/** A uint256 id (licence, dispute) as an exact JavaScript integer, or a refusal: never a rounded number. */
+function id(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || String(n) !== String(value)) throw new Error(`id ${String(value)} is beyond 2^53: the schema cannot hold it`);
+  return n;
+}
+
 type Handler = (e: StoredEvent, a: Record<string, string>) => void;
 
 /** Applies events to the derived tables. Balances are cached for the transaction and written by `flush`. */
@@ -244,7 +251,7 @@ export function createApplier(db: Database): Applier {
       const t = a.terms as unknown as Record<string, unknown>;
       const supersedes = BigInt(t.supersedes as string);
       q.licence.run({
-        licenceId: Number(a.licenceId),
+        licenceId: id(a.licenceId),
         contentId: a.contentId,
         rightsHolder: a.rightsHolder,
         mcn: t.mcn,
@@ -256,30 +263,30 @@ export function createApplier(db: Database): Applier {
         validFrom: Number(t.validFrom),
         validUntil: Number(t.validUntil),
         holdSeconds: Number(t.holdSeconds),
-        supersedes: supersedes === 0n ? null : Number(supersedes),
+        supersedes: supersedes === 0n ? null : id(t.supersedes),
         termsHash: t.termsHash,
         termsURI: t.termsURI,
         registeredAt: e.blockTimestamp,
         registeredBlock: e.blockNumber,
         txHash: e.txHash,
       });
-      for (const channelId of t.channels as number[]) q.licenceChannel.run(Number(a.licenceId), channelId);
+      for (const channelId of t.channels as number[]) q.licenceChannel.run(id(a.licenceId), channelId);
     },
     "Settlement:LicenceAccepted": (_e, a) => {
       // The contract records the MCN's consent first when one account is both MCN and platform.
       const p = parties(a.licenceId!);
       const asMcn = a.party === p.mcn && !p.mcn_accepted;
-      q.licenceAccept.run(asMcn ? 1 : 0, asMcn ? 0 : 1, Number(a.licenceId));
+      q.licenceAccept.run(asMcn ? 1 : 0, asMcn ? 0 : 1, id(a.licenceId));
     },
-    "Settlement:LicenceActivated": (_e, a) => q.licenceActivated.run(Number(a.activatedAt), Number(a.licenceId)),
-    "Settlement:LicenceSuperseded": (_e, a) => q.licenceSuperseded.run(Number(a.supersededBy), Number(a.licenceId)),
-    "Settlement:LicenceCancelled": (_e, a) => q.licenceStatus.run("cancelled", Number(a.licenceId)),
-    "Settlement:LicenceSuspended": (_e, a) => q.licenceStatus.run("suspended", Number(a.licenceId)),
-    "Settlement:LicenceReinstated": (_e, a) => q.licenceStatus.run("active", Number(a.licenceId)),
-    "Settlement:LicenceTerminated": (_e, a) => q.licenceStatus.run("terminated", Number(a.licenceId)),
+    "Settlement:LicenceActivated": (_e, a) => q.licenceActivated.run(Number(a.activatedAt), id(a.licenceId)),
+    "Settlement:LicenceSuperseded": (_e, a) => q.licenceSuperseded.run(id(a.supersededBy), id(a.licenceId)),
+    "Settlement:LicenceCancelled": (_e, a) => q.licenceStatus.run("cancelled", id(a.licenceId)),
+    "Settlement:LicenceSuspended": (_e, a) => q.licenceStatus.run("suspended", id(a.licenceId)),
+    "Settlement:LicenceReinstated": (_e, a) => q.licenceStatus.run("active", id(a.licenceId)),
+    "Settlement:LicenceTerminated": (_e, a) => q.licenceStatus.run("terminated", id(a.licenceId)),
     "Settlement:SaleSettled": (e, a) => {
       const releaseAt = Number(a.releaseAt);
-      const licenceId = Number(a.licenceId);
+      const licenceId = id(a.licenceId);
       q.sale.run(
         a.saleId,
         licenceId,
@@ -338,9 +345,9 @@ export function createApplier(db: Database): Applier {
     "DisputeRegistry:DisputeOpened": (e, a) => {
       const isSale = Number(a.kind) === 1;
       const target = isSale ? a.target! : BigInt(a.target!).toString();
-      const licenceId = isSale ? sale(a.target!).licence_id : Number(BigInt(a.target!));
+      const licenceId = isSale ? sale(a.target!).licence_id : id(BigInt(a.target!).toString());
       q.disputeOpen.run(
-        Number(a.disputeId),
+        id(a.disputeId),
         isSale ? "sale" : "licence",
         target,
         licenceId,
@@ -351,8 +358,8 @@ export function createApplier(db: Database): Applier {
         e.txHash,
       );
     },
-    "DisputeRegistry:EvidenceAdded": (e, a) => q.evidence.run(Number(a.disputeId), a.evidence, a.by, Number(a.at), e.blockNumber, e.logIndex),
-    "DisputeRegistry:LicenceSuspendedPendingRuling": (_e, a) => q.disputeSuspended.run(Number(a.disputeId)),
+    "DisputeRegistry:EvidenceAdded": (e, a) => q.evidence.run(id(a.disputeId), a.evidence, a.by, Number(a.at), e.blockNumber, e.logIndex),
+    "DisputeRegistry:LicenceSuspendedPendingRuling": (_e, a) => q.disputeSuspended.run(id(a.disputeId)),
     "DisputeRegistry:DisputeResolved": (_e, a) =>
       q.disputeResolved.run(
         DISPUTE_STATUS[Number(a.status)],
@@ -360,7 +367,7 @@ export function createApplier(db: Database): Applier {
         a.ruling,
         a.arbiter,
         Number(a.resolvedAt),
-        Number(a.disputeId),
+        id(a.disputeId),
       ),
   };
 
