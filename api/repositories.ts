@@ -16,11 +16,13 @@ export function createRepositories(db: Database.Database) {
   const now = () => Math.floor(Date.now() / 1000);
 
   const tokenInfo = (address: string) =>
-    (stmt("SELECT symbol, decimals FROM token_metadata WHERE address = ?").get(address) as { symbol: string | null; decimals: number | null } | undefined) ?? {
+    (stmt("SELECT symbol, decimals FROM token_metadata WHERE address = ?").get(address) as
+      { symbol: string | null; decimals: number | null } | undefined) ?? {
       symbol: null,
       decimals: null,
     };
-  const channelName = (id: number) => (stmt("SELECT name FROM channels WHERE channel_id = ?").get(id) as { name: string } | undefined)?.name ?? null;
+  const channelName = (id: number) =>
+    (stmt("SELECT name FROM channels WHERE channel_id = ?").get(id) as { name: string } | undefined)?.name ?? null;
   /** A channel given by id or by name. */
   const channelId = (channel: string): number | undefined => {
     if (/^\d+$/.test(channel)) return Number(channel);
@@ -180,7 +182,9 @@ export function createRepositories(db: Database.Database) {
     openedBy: r.opened_by,
     reason: r.reason,
     evidence: (
-      stmt("SELECT hash, added_by, added_at, block_number FROM evidence WHERE dispute_id = ? ORDER BY block_number, log_index").all(r.dispute_id) as {
+      stmt("SELECT hash, added_by, added_at, block_number FROM evidence WHERE dispute_id = ? ORDER BY block_number, log_index").all(
+        r.dispute_id,
+      ) as {
         hash: string;
         added_by: string;
         added_at: number;
@@ -212,21 +216,29 @@ export function createRepositories(db: Database.Database) {
 
   return {
     licences: {
-      list(f: { rightsHolder?: string; mcn?: string; platform?: string; channel?: string; status?: string; limit: number; cursor?: string }) {
+      list(f: {
+        rightsHolder?: string;
+        mcn?: string;
+        platform?: string;
+        channel?: string;
+        status?: string;
+        limit: number;
+        cursor?: string;
+      }) {
         const after = decodeCursor(f.cursor, ["number"]);
         const where: string[] = [];
         const params: Record<string, unknown> = {};
-        if (after) where.push("l.licence_id > @after"), (params.after = after[0]);
-        if (f.rightsHolder) where.push("l.rights_holder = @rightsHolder"), (params.rightsHolder = f.rightsHolder);
-        if (f.mcn) where.push("l.mcn = @mcn"), (params.mcn = f.mcn);
-        if (f.platform) where.push("l.platform = @platform"), (params.platform = f.platform);
+        if (after) (where.push("l.licence_id > @after"), (params.after = after[0]));
+        if (f.rightsHolder) (where.push("l.rights_holder = @rightsHolder"), (params.rightsHolder = f.rightsHolder));
+        if (f.mcn) (where.push("l.mcn = @mcn"), (params.mcn = f.mcn));
+        if (f.platform) (where.push("l.platform = @platform"), (params.platform = f.platform));
         if (f.channel !== undefined) {
           where.push("l.licence_id IN (SELECT licence_id FROM licence_channels WHERE channel_id = @channel)");
           params.channel = channelId(f.channel) ?? -1;
         }
-        if (f.status === "expired") where.push("l.status = 'active' AND l.valid_until < @now"), (params.now = now());
-        else if (f.status === "active") where.push("l.status = 'active' AND l.valid_until >= @now"), (params.now = now());
-        else if (f.status) where.push("l.status = @status"), (params.status = f.status);
+        if (f.status === "expired") (where.push("l.status = 'active' AND l.valid_until < @now"), (params.now = now()));
+        else if (f.status === "active") (where.push("l.status = 'active' AND l.valid_until >= @now"), (params.now = now()));
+        else if (f.status) (where.push("l.status = @status"), (params.status = f.status));
         const sql = `SELECT l.* FROM licences l ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY l.licence_id LIMIT @limit`;
         return page<LicenceRow, ReturnType<typeof licenceView>>(sql, params, f.limit, (r) => [r.licence_id], licenceView);
       },
@@ -236,19 +248,36 @@ export function createRepositories(db: Database.Database) {
       },
     },
     sales: {
-      list(f: { licenceId?: number; channel?: string; party?: string; status?: string; from?: string; to?: string; limit: number; cursor?: string }) {
+      list(f: {
+        licenceId?: number;
+        channel?: string;
+        party?: string;
+        status?: string;
+        from?: string;
+        to?: string;
+        limit: number;
+        cursor?: string;
+      }) {
         const after = decodeCursor(f.cursor, ["number", "number"]);
         const where: string[] = [];
         const params: Record<string, unknown> = {};
-        if (after) where.push("(s.block_number, s.log_index) > (@afterBlock, @afterLog)"), Object.assign(params, { afterBlock: after[0], afterLog: after[1] });
-        if (f.licenceId !== undefined) where.push("s.licence_id = @licenceId"), (params.licenceId = f.licenceId);
-        if (f.channel !== undefined) where.push("s.channel_id = @channel"), (params.channel = channelId(f.channel) ?? -1);
-        if (f.party) where.push(`s.licence_id IN (${PARTY_LICENCES})`), (params.party = f.party);
-        if (f.status) where.push("s.status = @status"), (params.status = f.status);
-        if (f.from) where.push("s.timestamp >= @from"), (params.from = Math.floor(Date.parse(f.from) / 1000));
-        if (f.to) where.push("s.timestamp < @to"), (params.to = Math.floor(Date.parse(f.to) / 1000));
+        if (after)
+          (where.push("(s.block_number, s.log_index) > (@afterBlock, @afterLog)"),
+            Object.assign(params, { afterBlock: after[0], afterLog: after[1] }));
+        if (f.licenceId !== undefined) (where.push("s.licence_id = @licenceId"), (params.licenceId = f.licenceId));
+        if (f.channel !== undefined) (where.push("s.channel_id = @channel"), (params.channel = channelId(f.channel) ?? -1));
+        if (f.party) (where.push(`s.licence_id IN (${PARTY_LICENCES})`), (params.party = f.party));
+        if (f.status) (where.push("s.status = @status"), (params.status = f.status));
+        if (f.from) (where.push("s.timestamp >= @from"), (params.from = Math.floor(Date.parse(f.from) / 1000)));
+        if (f.to) (where.push("s.timestamp < @to"), (params.to = Math.floor(Date.parse(f.to) / 1000)));
         const sql = `SELECT s.* FROM sales s ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY s.block_number, s.log_index LIMIT @limit`;
-        return page<SaleRow, ReturnType<typeof saleView>>(sql, params, f.limit, (r) => [r.block_number, r.log_index], (r) => saleView(r, false));
+        return page<SaleRow, ReturnType<typeof saleView>>(
+          sql,
+          params,
+          f.limit,
+          (r) => [r.block_number, r.log_index],
+          (r) => saleView(r, false),
+        );
       },
       byId(saleId: string) {
         const r = stmt("SELECT * FROM sales WHERE sale_id = ?").get(saleId.toLowerCase()) as SaleRow | undefined;
@@ -286,14 +315,23 @@ export function createRepositories(db: Database.Database) {
           };
         });
         const licences = (
-          stmt("SELECT licence_id, token, role, credited, escrowed FROM party_licences WHERE party = ? ORDER BY licence_id, token, role").all(party) as {
+          stmt(
+            "SELECT licence_id, token, role, credited, escrowed FROM party_licences WHERE party = ? ORDER BY licence_id, token, role",
+          ).all(party) as {
             licence_id: number;
             token: string;
             role: string;
             credited: string;
             escrowed: string;
           }[]
-        ).map((l) => ({ licenceId: l.licence_id, role: l.role, token: l.token, decimals: tokenInfo(l.token).decimals, credited: l.credited, escrowed: l.escrowed }));
+        ).map((l) => ({
+          licenceId: l.licence_id,
+          role: l.role,
+          token: l.token,
+          decimals: tokenInfo(l.token).decimals,
+          credited: l.credited,
+          escrowed: l.escrowed,
+        }));
         const recentCredits = (
           stmt("SELECT * FROM credits WHERE party = ? ORDER BY block_number DESC, log_index DESC LIMIT 20").all(party) as {
             token: string;
@@ -324,11 +362,11 @@ export function createRepositories(db: Database.Database) {
         const after = decodeCursor(f.cursor, ["number"]);
         const where: string[] = [];
         const params: Record<string, unknown> = {};
-        if (after) where.push("d.dispute_id > @after"), (params.after = after[0]);
-        if (f.status) where.push("d.status = @status"), (params.status = f.status);
-        if (f.licenceId !== undefined) where.push("d.licence_id = @licenceId"), (params.licenceId = f.licenceId);
-        if (f.saleId) where.push("d.target = @saleId"), (params.saleId = f.saleId.toLowerCase());
-        if (f.party) where.push(`(d.opened_by = @party OR d.licence_id IN (${PARTY_LICENCES}))`), (params.party = f.party);
+        if (after) (where.push("d.dispute_id > @after"), (params.after = after[0]));
+        if (f.status) (where.push("d.status = @status"), (params.status = f.status));
+        if (f.licenceId !== undefined) (where.push("d.licence_id = @licenceId"), (params.licenceId = f.licenceId));
+        if (f.saleId) (where.push("d.target = @saleId"), (params.saleId = f.saleId.toLowerCase()));
+        if (f.party) (where.push(`(d.opened_by = @party OR d.licence_id IN (${PARTY_LICENCES}))`), (params.party = f.party));
         const sql = `SELECT d.* FROM disputes d ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY d.dispute_id LIMIT @limit`;
         return page<DisputeRow, ReturnType<typeof disputeView>>(sql, params, f.limit, (r) => [r.dispute_id], disputeView);
       },
@@ -343,15 +381,17 @@ export function createRepositories(db: Database.Database) {
         const after = decodeCursor(f.cursor, ["number", "number"]);
         const where: string[] = [];
         const params: Record<string, unknown> = {};
-        if (after) where.push("(block_number, log_index) > (@afterBlock, @afterLog)"), Object.assign(params, { afterBlock: after[0], afterLog: after[1] });
-        if (f.fromBlock !== undefined) where.push("block_number >= @fromBlock"), (params.fromBlock = f.fromBlock);
-        if (f.toBlock !== undefined) where.push("block_number <= @toBlock"), (params.toBlock = f.toBlock);
+        if (after)
+          (where.push("(block_number, log_index) > (@afterBlock, @afterLog)"),
+            Object.assign(params, { afterBlock: after[0], afterLog: after[1] }));
+        if (f.fromBlock !== undefined) (where.push("block_number >= @fromBlock"), (params.fromBlock = f.fromBlock));
+        if (f.toBlock !== undefined) (where.push("block_number <= @toBlock"), (params.toBlock = f.toBlock));
         if (f.contract) {
           if (f.contract.startsWith("0x")) where.push("contract = @contract");
           else where.push("contract = (SELECT contract FROM events WHERE contract_name = @contract LIMIT 1)");
           params.contract = f.contract;
         }
-        if (f.event) where.push("event_name = @event"), (params.event = f.event);
+        if (f.event) (where.push("event_name = @event"), (params.event = f.event));
         return { where: where.length ? "WHERE " + where.join(" AND ") : "", params };
       },
       events(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string; cursor?: string; limit: number }) {

@@ -14,7 +14,13 @@ Options (environment variable in brackets):
 
 async function main() {
   const { values } = parseArgs({
-    options: { host: { type: "string" }, port: { type: "string" }, db: { type: "string" }, rpc: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      db: { type: "string" },
+      rpc: { type: "string" },
+      help: { type: "boolean" },
+    },
   });
   if (values.help) {
     console.log(USAGE);

@@ -26,7 +26,14 @@ const ROLE_NAMES = new Map<string, string>(
 );
 
 export const LICENCE_STATUS = ["none", "proposed", "active", "superseded", "suspended", "terminated", "cancelled", "expired"] as const;
-export const DISPUTE_REASON = ["other", "ownership-claim", "unlicensed-channel", "misreported-sale", "refund-abuse", "terms-breach"] as const;
+export const DISPUTE_REASON = [
+  "other",
+  "ownership-claim",
+  "unlicensed-channel",
+  "misreported-sale",
+  "refund-abuse",
+  "terms-breach",
+] as const;
 export const DISPUTE_STATUS = ["none", "open", "upheld", "rejected"] as const;
 export const LICENCE_REMEDY = ["none", "suspend", "terminate"] as const;
 
@@ -70,7 +77,8 @@ type Role = "rightsHolder" | "mcn" | "platform" | "channel";
 /** A uint256 id (licence, dispute) as an exact JavaScript integer, or a refusal: never a rounded number. */
 function id(value: unknown): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || String(n) !== String(value)) throw new Error(`id ${String(value)} is beyond 2^53: the schema cannot hold it`);
+  if (!Number.isSafeInteger(n) || String(n) !== String(value))
+    throw new Error(`id ${String(value)} is beyond 2^53: the schema cannot hold it`);
   return n;
 }
 
@@ -108,7 +116,9 @@ export function createApplier(db: Database): Applier {
     ),
     licenceChannel: st("INSERT INTO licence_channels (licence_id, channel_id) VALUES (?, ?)"),
     licenceParties: st("SELECT rights_holder, mcn, platform, mcn_accepted FROM licences WHERE licence_id = ?"),
-    licenceAccept: st("UPDATE licences SET mcn_accepted = mcn_accepted OR ?, platform_accepted = platform_accepted OR ? WHERE licence_id = ?"),
+    licenceAccept: st(
+      "UPDATE licences SET mcn_accepted = mcn_accepted OR ?, platform_accepted = platform_accepted OR ? WHERE licence_id = ?",
+    ),
     licenceStatus: st("UPDATE licences SET status = ? WHERE licence_id = ?"),
     licenceActivated: st("UPDATE licences SET status = 'active', activated_at = ? WHERE licence_id = ?"),
     licenceSuperseded: st("UPDATE licences SET status = 'superseded', superseded_by = ? WHERE licence_id = ?"),
@@ -117,7 +127,9 @@ export function createApplier(db: Database): Applier {
          platform_share, status, release_at, block_number, log_index, tx_hash, timestamp)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    saleGet: st("SELECT sale_id, licence_id, token, gross, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?"),
+    saleGet: st(
+      "SELECT sale_id, licence_id, token, gross, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?",
+    ),
     saleStatus: st("UPDATE sales SET status = ? WHERE sale_id = ?"),
     saleReleased: st("UPDATE sales SET status = 'claimable', released_at = ? WHERE sale_id = ?"),
     saleRefunded: st("UPDATE sales SET status = 'refunded', refunded_at = ?, refunded_to = ? WHERE sale_id = ?"),
@@ -136,7 +148,9 @@ export function createApplier(db: Database): Applier {
       "INSERT OR REPLACE INTO licence_totals (licence_id, token, sales, gross, commission, rights_holder, mcn, platform) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
     partyLicenceGet: st("SELECT credited, escrowed FROM party_licences WHERE party = ? AND licence_id = ? AND token = ? AND role = ?"),
-    partyLicencePut: st("INSERT OR REPLACE INTO party_licences (party, licence_id, token, role, credited, escrowed) VALUES (?, ?, ?, ?, ?, ?)"),
+    partyLicencePut: st(
+      "INSERT OR REPLACE INTO party_licences (party, licence_id, token, role, credited, escrowed) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
     disputeOpen: st(
       `INSERT INTO disputes (dispute_id, kind, target, licence_id, opened_by, reason, status, opened_at, suspended_licence,
          block_number, tx_hash)
@@ -219,7 +233,16 @@ export function createApplier(db: Database): Applier {
     [p.mcn, "mcn", BigInt(s.mcn_share)],
     [p.platform, "platform", BigInt(s.platform_share)],
   ];
-  const credit = (e: StoredEvent, party: string, role: Role, token: string, amount: bigint, reason: string, saleId: string, licenceId: number) => {
+  const credit = (
+    e: StoredEvent,
+    party: string,
+    role: Role,
+    token: string,
+    amount: bigint,
+    reason: string,
+    saleId: string,
+    licenceId: number,
+  ) => {
     const b = balance(party, token);
     b.claimable += amount;
     b.earned += amount;
@@ -385,7 +408,16 @@ export function createApplier(db: Database): Applier {
       balances.clear();
       for (const [key, t] of totals) {
         const [licenceId, token] = key.split("|");
-        q.totalsPut.run(Number(licenceId), token, t.sales, t.gross.toString(), t.commission.toString(), t.rights_holder.toString(), t.mcn.toString(), t.platform.toString());
+        q.totalsPut.run(
+          Number(licenceId),
+          token,
+          t.sales,
+          t.gross.toString(),
+          t.commission.toString(),
+          t.rights_holder.toString(),
+          t.mcn.toString(),
+          t.platform.toString(),
+        );
       }
       totals.clear();
       for (const [key, b] of byLicence) {

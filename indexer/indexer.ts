@@ -105,7 +105,9 @@ export function createIndexer(config: IndexerConfig): Indexer {
 
     const commit = async (logs: DecodedLog[], timestamps: Map<bigint, bigint>, last: BlockRef) => {
       const tokens = store.knownTokens();
-      const fresh = [...new Set(logs.filter((l) => l.eventName === "TokenAllowed").map((l) => String(l.args.token)))].filter((t) => !tokens.has(t));
+      const fresh = [...new Set(logs.filter((l) => l.eventName === "TokenAllowed").map((l) => String(l.args.token)))].filter(
+        (t) => !tokens.has(t),
+      );
       const tokenMetadata = await Promise.all(fresh.map(async (address) => ({ address, ...(await rpc.tokenMetadata(address as Hex)) })));
       const events: StoredEvent[] = logs.map((l) => ({
         blockNumber: Number(l.blockNumber),
@@ -118,7 +120,10 @@ export function createIndexer(config: IndexerConfig): Indexer {
         eventName: l.eventName,
         args: jsonSafe(l.args) as Record<string, unknown>,
       }));
-      const blocks = [...new Map(logs.map((l) => [Number(l.blockNumber), l.blockHash as string])).entries()].map(([number, hash]) => ({ number, hash }));
+      const blocks = [...new Map(logs.map((l) => [Number(l.blockNumber), l.blockHash as string])).entries()].map(([number, hash]) => ({
+        number,
+        hash,
+      }));
       store.commitRange({ events, blocks, checkpoint: last, tokenMetadata, keepBlocks: config.finalityDepth });
       indexedEvents += events.length;
     };

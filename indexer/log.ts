@@ -16,7 +16,10 @@ export function createLogger(options: { format?: "json" | "pretty"; level?: Leve
   const min = ORDER[options.level ?? "info"];
   const write = (level: Level, fields: Record<string, unknown>, msg: string) => {
     if (ORDER[level] < min) return;
-    const clean = JSON.parse(JSON.stringify(fields, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as Record<string, unknown>;
+    const clean = JSON.parse(JSON.stringify(fields, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as Record<
+      string,
+      unknown
+    >;
     if (format === "json") {
       stream.write(JSON.stringify({ level, time: new Date().toISOString(), msg, ...clean }) + "\n");
     } else {

@@ -50,7 +50,10 @@ async function main(): Promise<number> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  log.info({ rpc: config.rpcUrl, db: config.dbPath, confirmations: config.confirmations, finalityDepth: config.finalityDepth }, "indexer starting");
+  log.info(
+    { rpc: config.rpcUrl, db: config.dbPath, confirmations: config.confirmations, finalityDepth: config.finalityDepth },
+    "indexer starting",
+  );
   try {
     await indexer.run();
     return EXIT.OK;

@@ -128,7 +128,9 @@ export function createRpc(options: RpcOptions): Rpc {
     async tokenMetadata(token) {
       const read = async <T>(functionName: "symbol" | "decimals"): Promise<T | null> => {
         try {
-          return (await withRetry(`${functionName}() of ${token}`, () => client.readContract({ address: token, abi: erc20Abi, functionName }))) as T;
+          return (await withRetry(`${functionName}() of ${token}`, () =>
+            client.readContract({ address: token, abi: erc20Abi, functionName }),
+          )) as T;
         } catch {
           return null; // not every ERC-20 implements the optional metadata
         }

@@ -17,10 +17,13 @@ export default fp<{ dbPath: string }>(
     try {
       db = new Database(options.dbPath, { readonly: true, fileMustExist: true });
     } catch (err) {
-      throw new Error(`cannot open the indexer's database ${options.dbPath} (${(err as Error).message}): run the indexer first (npm run indexer)`);
+      throw new Error(
+        `cannot open the indexer's database ${options.dbPath} (${(err as Error).message}): run the indexer first (npm run indexer)`,
+      );
     }
     const version = db.pragma("user_version", { simple: true }) as number;
-    if (version < 1) throw new Error(`${options.dbPath} is not an indexer database (schema version ${version}): point --db at the indexer's file`);
+    if (version < 1)
+      throw new Error(`${options.dbPath} is not an indexer database (schema version ${version}): point --db at the indexer's file`);
     app.decorate("db", db);
     app.addHook("onClose", async () => db.close());
   },

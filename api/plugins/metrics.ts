@@ -44,8 +44,10 @@ export default fp(
       requests.inc({ method: request.method, route, status: reply.statusCode });
       duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
     });
-    app.get("/metrics", { schema: { tags: ["operations"], summary: "Prometheus metrics", produces: ["text/plain"] } }, async (_req, reply) =>
-      reply.type(registry.contentType).send(await registry.metrics()),
+    app.get(
+      "/metrics",
+      { schema: { tags: ["operations"], summary: "Prometheus metrics", produces: ["text/plain"] } },
+      async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   },
   { name: "metrics", dependencies: ["db"] },

@@ -6,7 +6,18 @@ import type { EventRow } from "../repositories";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
 
-const CSV_COLUMNS = ["chain_id", "block_number", "log_index", "timestamp", "block_hash", "tx_hash", "contract", "contract_name", "event", "args"];
+const CSV_COLUMNS = [
+  "chain_id",
+  "block_number",
+  "log_index",
+  "timestamp",
+  "block_hash",
+  "tx_hash",
+  "contract",
+  "contract_name",
+  "event",
+  "args",
+];
 
 function csvField(value: string | number): string {
   const s = String(value);
@@ -15,7 +26,11 @@ function csvField(value: string | number): string {
 
 function csvLine(r: EventRow): string {
   const ts = new Date(r.block_timestamp * 1000).toISOString();
-  return [r.chain_id, r.block_number, r.log_index, ts, r.block_hash, r.tx_hash, r.contract, r.contract_name, r.event_name, r.args].map(csvField).join(",") + "\n";
+  return (
+    [r.chain_id, r.block_number, r.log_index, ts, r.block_hash, r.tx_hash, r.contract, r.contract_name, r.event_name, r.args]
+      .map(csvField)
+      .join(",") + "\n"
+  );
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -48,7 +63,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       const { format, limit, cursor, ...filters } = req.query;
       const f = { ...filters, contract: filters.contract?.startsWith("0x") ? checksum(filters.contract) : filters.contract };
       if (format !== "csv") return app.repos.audit.events({ ...f, limit, cursor });
-      if (cursor) return problem(reply, 400, "format=csv exports every matching row: drop the cursor (and limit) and narrow with fromBlock/toBlock");
+      if (cursor)
+        return problem(reply, 400, "format=csv exports every matching row: drop the cursor (and limit) and narrow with fromBlock/toBlock");
       const rows = app.repos.audit.iterate(f);
       const stream = Readable.from(
         (function* () {
@@ -74,7 +90,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      if (!app.verifier) return problem(reply, 503, "this API was started without an RPC URL: start it with --rpc <url> to verify against the chain");
+      if (!app.verifier)
+        return problem(reply, 503, "this API was started without an RPC URL: start it with --rpc <url> to verify against the chain");
       const sale = app.repos.sales.row(req.params.saleId);
       if (!sale) return problem(reply, 404, `there is no sale ${req.params.saleId}`);
       const event = app.repos.audit.settledEvent(sale.block_number, sale.log_index);

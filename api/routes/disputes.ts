@@ -39,7 +39,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("Dispute"), ...ErrorResponses },
       },
     },
-    async (req, reply) => app.repos.disputes.byId(req.params.disputeId) ?? problem(reply, 404, `there is no dispute ${req.params.disputeId}`),
+    async (req, reply) =>
+      app.repos.disputes.byId(req.params.disputeId) ?? problem(reply, 404, `there is no dispute ${req.params.disputeId}`),
   );
 };
 export default routes;

@@ -1,13 +1,23 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 /** An account or contract address; responses are EIP-55 checksummed, requests may use any case. */
-export const Address = Type.String({ pattern: "^0x[0-9a-fA-F]{40}$", description: "a 20-byte address: 0x and 40 hex digits", examples: ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"] });
+export const Address = Type.String({
+  pattern: "^0x[0-9a-fA-F]{40}$",
+  description: "a 20-byte address: 0x and 40 hex digits",
+  examples: ["0x90F79bf6EB2c4f870365E785982E1f101E93b906"],
+});
 export const Bytes32 = Type.String({ pattern: "^0x[0-9a-fA-F]{64}$", description: "a 32-byte hash or id: 0x and 64 hex digits" });
 /** Integer amount in the token's smallest unit, as a decimal string (never a JSON number). */
-export const Amount = Type.String({ pattern: "^-?[0-9]+$", description: "integer in the token's smallest unit, decimal", examples: ["3980"] });
+export const Amount = Type.String({
+  pattern: "^-?[0-9]+$",
+  description: "integer in the token's smallest unit, decimal",
+  examples: ["3980"],
+});
 export const IsoTime = Type.String({ format: "date-time", description: "an ISO-8601 date-time, e.g. 2026-12-02T08:00:00Z" });
 export const BlockNumber = Type.Integer({ minimum: 0 });
-export const Decimals = Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()], { description: "the token's decimals, null if it does not say" });
+export const Decimals = Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()], {
+  description: "the token's decimals, null if it does not say",
+});
 
 export const Problem = Type.Object(
   {

@@ -191,9 +191,14 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
         name: string;
       }[];
       for (const { name } of tables) {
-        const cols = (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[]).map((c) => c.name).filter((c) => c !== "updated_at");
+        const cols = (db.prepare(`PRAGMA table_info(${name})`).all() as { name: string }[])
+          .map((c) => c.name)
+          .filter((c) => c !== "updated_at");
         hash.update(`table ${name}\n`);
-        for (const row of db.prepare(`SELECT ${cols.join(", ")} FROM ${name} ORDER BY ${cols.join(", ")}`).raw().iterate()) {
+        for (const row of db
+          .prepare(`SELECT ${cols.join(", ")} FROM ${name} ORDER BY ${cols.join(", ")}`)
+          .raw()
+          .iterate()) {
           hash.update(JSON.stringify(row) + "\n");
         }
       }

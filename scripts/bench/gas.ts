@@ -74,7 +74,10 @@ async function main() {
   const next = () => ids.order(`bench-${n++}`);
   const rows: Row[] = [];
 
-  rows.push({ action: "settle one sale, instant (first sale to fresh parties)", gas: await gasOf(taobao.settleSale(c.instantLicenceId, next(), tokenAddress, gross)) });
+  rows.push({
+    action: "settle one sale, instant (first sale to fresh parties)",
+    gas: await gasOf(taobao.settleSale(c.instantLicenceId, next(), tokenAddress, gross)),
+  });
   const instantTx = await taobao.settleSale(c.instantLicenceId, next(), tokenAddress, gross);
   rows.push({ action: "settle one sale, instant", gas: await gasOf(Promise.resolve(instantTx)), target: 90_000 });
   const breakdown = await gasBreakdown(instantTx.hash);
@@ -84,7 +87,10 @@ async function main() {
   const batchGas = await gasOf(taobao.settleSales(tokenAddress, batch));
   rows.push({ action: "settle a batch of 100, instant (per sale)", gas: Math.round(batchGas / 100), target: 30_000 });
   const escrowBatch = Array.from({ length: 100 }, () => ({ licenceId: c.escrowLicenceId, orderRef: next(), gross }));
-  rows.push({ action: "settle a batch of 100, escrow (per sale)", gas: Math.round((await gasOf(taobao.settleSales(tokenAddress, escrowBatch))) / 100) });
+  rows.push({
+    action: "settle a batch of 100, escrow (per sale)",
+    gas: Math.round((await gasOf(taobao.settleSales(tokenAddress, escrowBatch))) / 100),
+  });
 
   const refundRef = next();
   await taobao.settleSale(c.escrowLicenceId, refundRef, tokenAddress, gross);
@@ -93,15 +99,25 @@ async function main() {
   const releaseRefs = [next(), next()];
   for (const r of releaseRefs) await taobao.settleSale(c.escrowLicenceId, r, tokenAddress, gross);
   await time.increase(7 * DAY);
-  rows.push({ action: "release one escrowed sale", gas: await gasOf(settlement.releaseSales([saleIdOf(channel.taobao, releaseRefs[0]!)])) });
+  rows.push({
+    action: "release one escrowed sale",
+    gas: await gasOf(settlement.releaseSales([saleIdOf(channel.taobao, releaseRefs[0]!)])),
+  });
   const due = escrowBatch.map((o) => saleIdOf(channel.taobao, o.orderRef));
   rows.push({ action: "release 100 escrowed sales (per sale)", gas: Math.round((await gasOf(settlement.releaseSales(due))) / 100) });
 
   // The MCN withdraws to its own account, which already holds some of the token.
   await token.mint(accounts.mcn.address, 1n);
-  rows.push({ action: "withdraw", gas: await gasOf(settlement.connect(accounts.mcn).withdraw(tokenAddress, accounts.mcn.address)), target: 45_000 });
+  rows.push({
+    action: "withdraw",
+    gas: await gasOf(settlement.connect(accounts.mcn).withdraw(tokenAddress, accounts.mcn.address)),
+    target: 45_000,
+  });
   await taobao.settleSale(c.instantLicenceId, next(), tokenAddress, gross);
-  rows.push({ action: "withdraw to an account that never held the token", gas: await gasOf(settlement.connect(accounts.mcn).withdraw(tokenAddress, ethers.Wallet.createRandom().address)) });
+  rows.push({
+    action: "withdraw to an account that never held the token",
+    gas: await gasOf(settlement.connect(accounts.mcn).withdraw(tokenAddress, ethers.Wallet.createRandom().address)),
+  });
 
   const now = await time.latest();
   const terms = {

@@ -171,8 +171,7 @@ describe("Adversarial", function () {
       const { taobao, outsider, rightsHolder, platform } = c.accounts;
       const ref = ids.order("ree-b");
       await c.ree.arm(c.vault, c.settlement.interface.encodeFunctionData("withdraw", [c.reeAddress, outsider.address]));
-      const balances = async () =>
-        Promise.all([taobao.address, outsider.address, c.vault, c.reeAddress].map((a) => c.ree.balanceOf(a)));
+      const balances = async () => Promise.all([taobao.address, outsider.address, c.vault, c.reeAddress].map((a) => c.ree.balanceOf(a)));
       const before = await balances();
       // the new sale credits the token's MCN share before the pull, so the token withdraws 2 × 13.93
       // while 39.80 comes in: 11.94 seems to arrive

@@ -187,7 +187,19 @@ describe("Consortium", function () {
       const saleId = saleIdOf(c.channel.taobao, ids.order("new-key"));
       await expect(settle(c, fresh, c.instantLicenceId, "new-key"))
         .to.emit(c.settlement, "SaleSettled")
-        .withArgs(saleId, c.instantLicenceId, c.channel.taobao, ids.order("new-key"), await c.token.getAddress(), 10_000n, 2_000n, 300n, 700n, 1_000n, 0);
+        .withArgs(
+          saleId,
+          c.instantLicenceId,
+          c.channel.taobao,
+          ids.order("new-key"),
+          await c.token.getAddress(),
+          10_000n,
+          2_000n,
+          300n,
+          700n,
+          1_000n,
+          0,
+        );
       expect(await c.token.balanceOf(await c.settlement.getAddress())).to.equal(2_000n);
     });
 

@@ -92,9 +92,7 @@ describe("DisputeRegistry", function () {
 
       const now = await nextBlockAt();
       const tx = c.disputes.connect(mcn).openSaleDispute(saleId, Reason.RefundAbuse, EVIDENCE);
-      await expect(tx)
-        .to.emit(c.disputes, "DisputeOpened")
-        .withArgs(1n, Kind.Sale, saleId, mcn.address, Reason.RefundAbuse, EVIDENCE, now);
+      await expect(tx).to.emit(c.disputes, "DisputeOpened").withArgs(1n, Kind.Sale, saleId, mcn.address, Reason.RefundAbuse, EVIDENCE, now);
       await expect(tx).to.emit(c.disputes, "EvidenceAdded").withArgs(1n, mcn.address, EVIDENCE, now);
       await expect(tx).to.emit(c.settlement, "SaleFrozen").withArgs(saleId, 1n);
 
@@ -197,13 +195,12 @@ describe("DisputeRegistry", function () {
         .and.not.to.emit(c.settlement, "SaleFrozen");
       expect((await c.settlement.getSale(saleId)).status).to.equal(SaleStatus.Escrowed);
 
-      await expect(c.settlement.releaseSales([saleId])).to.emit(c.settlement, "SaleReleased").withArgs(saleId, c.escrowLicenceId);
+      await expect(c.settlement.releaseSales([saleId]))
+        .to.emit(c.settlement, "SaleReleased")
+        .withArgs(saleId, c.escrowLicenceId);
       expect(await partyBalances(c)).to.deep.equal([RIGHTS_HOLDER_SHARE, MCN_SHARE, PLATFORM_SHARE]);
 
-      await expect(c.disputes.connect(c.accounts.arbiter).resolve(1n, true, RULING, Remedy.None)).not.to.emit(
-        c.settlement,
-        "SaleRefunded",
-      );
+      await expect(c.disputes.connect(c.accounts.arbiter).resolve(1n, true, RULING, Remedy.None)).not.to.emit(c.settlement, "SaleRefunded");
       expect(await partyBalances(c)).to.deep.equal([RIGHTS_HOLDER_SHARE, MCN_SHARE, PLATFORM_SHARE]);
       await expectVaultBalanced(c);
     });
@@ -285,9 +282,7 @@ describe("DisputeRegistry", function () {
       const now = await nextBlockAt(3600);
       const tx = c.disputes.connect(arbiter).resolve(1n, true, RULING, Remedy.None);
       await expect(tx).to.emit(c.disputes, "DisputeResolved").withArgs(1n, Status.Upheld, Remedy.None, RULING, arbiter.address, now);
-      await expect(tx)
-        .to.emit(c.settlement, "SaleRefunded")
-        .withArgs(c.saleId, c.escrowLicenceId, taobao.address, COMMISSION, 1n);
+      await expect(tx).to.emit(c.settlement, "SaleRefunded").withArgs(c.saleId, c.escrowLicenceId, taobao.address, COMMISSION, 1n);
 
       expect((await c.settlement.getSale(c.saleId)).status).to.equal(SaleStatus.Refunded);
       expect(await claimableOf(c, taobao)).to.equal(COMMISSION);
@@ -328,7 +323,9 @@ describe("DisputeRegistry", function () {
         .withArgs(c.saleId, c.releaseAt);
 
       await time.increaseTo(c.releaseAt);
-      await expect(c.settlement.releaseSales([c.saleId])).to.emit(c.settlement, "SaleReleased").withArgs(c.saleId, c.escrowLicenceId);
+      await expect(c.settlement.releaseSales([c.saleId]))
+        .to.emit(c.settlement, "SaleReleased")
+        .withArgs(c.saleId, c.escrowLicenceId);
       expect(await partyBalances(c)).to.deep.equal([RIGHTS_HOLDER_SHARE, MCN_SHARE, PLATFORM_SHARE]);
       expect(await claimableOf(c, c.accounts.taobao)).to.equal(0n);
       await expectVaultBalanced(c);
@@ -405,10 +402,9 @@ describe("DisputeRegistry", function () {
       await expect(c.disputes.connect(rightsHolder).openLicenceDispute(c.licenceId, Reason.Other, ids.evidence("again")))
         .to.be.revertedWithCustomError(c.disputes, "DisputeRegistryAlreadyOpen")
         .withArgs(1n);
-      await expect(c.disputes.connect(rightsHolder).openLicenceDispute(c.escrowLicenceId, Reason.Other, ZERO)).to.be.revertedWithCustomError(
-        c.disputes,
-        "DisputeRegistryZeroHash",
-      );
+      await expect(
+        c.disputes.connect(rightsHolder).openLicenceDispute(c.escrowLicenceId, Reason.Other, ZERO),
+      ).to.be.revertedWithCustomError(c.disputes, "DisputeRegistryZeroHash");
       await expect(c.disputes.connect(rightsHolder).openLicenceDispute(c.escrowLicenceId, 6, EVIDENCE))
         .to.be.revertedWithCustomError(c.disputes, "DisputeRegistryInvalidReason")
         .withArgs(6);

@@ -82,15 +82,18 @@ describe("LicenceRegistry", function () {
         .to.emit(c.settlement, "LicenceRegistered")
         .withArgs(1n, terms.contentId, c.accounts.rightsHolder.address, (t: unknown) => Array.isArray(t));
       const receipt = await (await tx).wait();
-      const log = receipt!.logs
-        .map((l) => c.settlement.interface.parseLog(l))
-        .find((p) => p !== null && p.name === "LicenceRegistered");
+      const log = receipt!.logs.map((l) => c.settlement.interface.parseLog(l)).find((p) => p !== null && p.name === "LicenceRegistered");
       const emitted = log!.args.terms as Terms;
       expect(emitted.termsURI).to.equal("ipfs://bafy-terms-v1");
       expect(emitted.termsHash).to.equal(terms.termsHash);
       expect(emitted.mcn).to.equal(terms.mcn);
       expect(emitted.platform).to.equal(terms.platform);
-      expect([emitted.rightsHolderBps, emitted.mcnBps, emitted.platformBps, emitted.commissionBps]).to.deep.equal([1500n, 3500n, 5000n, 2000n]);
+      expect([emitted.rightsHolderBps, emitted.mcnBps, emitted.platformBps, emitted.commissionBps]).to.deep.equal([
+        1500n,
+        3500n,
+        5000n,
+        2000n,
+      ]);
       expect(Array.from(emitted.channels)).to.deep.equal([1n, 2n]);
       expect(emitted.validFrom).to.equal(BigInt(terms.validFrom));
       expect(emitted.validUntil).to.equal(BigInt(terms.validUntil));
@@ -160,7 +163,19 @@ describe("LicenceRegistry", function () {
       await c.settlement.connect(c.accounts.platform2).acceptLicence(2);
       await expect(settle(c, 2n, "pdd-sale", 10_000n, c.accounts.pdd))
         .to.emit(c.settlement, "SaleSettled")
-        .withArgs(saleIdOf(3, ids.order("pdd-sale")), 2n, 3, ids.order("pdd-sale"), await c.token.getAddress(), 10_000n, 2_000n, 300n, 700n, 1_000n, 0);
+        .withArgs(
+          saleIdOf(3, ids.order("pdd-sale")),
+          2n,
+          3,
+          ids.order("pdd-sale"),
+          await c.token.getAddress(),
+          10_000n,
+          2_000n,
+          300n,
+          700n,
+          1_000n,
+          0,
+        );
       expect(await c.settlement.licenceStatus(first.licenceId)).to.equal(Status.Proposed);
     });
 
@@ -380,14 +395,38 @@ describe("LicenceRegistry", function () {
       expect((await c.settlement.getLicence(c.instantLicenceId)).commissionBps).to.equal(2000n);
       await expect(settle(c, c.instantLicenceId, "after-band-1"))
         .to.emit(c.settlement, "SaleSettled")
-        .withArgs(saleIdOf(1, ids.order("after-band-1")), c.instantLicenceId, 1, ids.order("after-band-1"), token, 10_000n, 2_000n, 300n, 700n, 1_000n, 0);
+        .withArgs(
+          saleIdOf(1, ids.order("after-band-1")),
+          c.instantLicenceId,
+          1,
+          ids.order("after-band-1"),
+          token,
+          10_000n,
+          2_000n,
+          300n,
+          700n,
+          1_000n,
+          0,
+        );
 
       // even a band that no longer contains the licence's commission leaves it untouched
       await c.settlement.setCommissionBand(2100, 3000);
       expect((await c.settlement.getLicence(c.instantLicenceId)).commissionBps).to.equal(2000n);
       await expect(settle(c, c.instantLicenceId, "after-band-2"))
         .to.emit(c.settlement, "SaleSettled")
-        .withArgs(saleIdOf(1, ids.order("after-band-2")), c.instantLicenceId, 1, ids.order("after-band-2"), token, 10_000n, 2_000n, 300n, 700n, 1_000n, 0);
+        .withArgs(
+          saleIdOf(1, ids.order("after-band-2")),
+          c.instantLicenceId,
+          1,
+          ids.order("after-band-2"),
+          token,
+          10_000n,
+          2_000n,
+          300n,
+          700n,
+          1_000n,
+          0,
+        );
       expect(await c.settlement.claimable(c.accounts.platform.address, token)).to.equal(2_000n);
     });
 
@@ -949,7 +988,15 @@ describe("LicenceRegistry", function () {
       for (const party of [c.accounts.rightsHolder, c.accounts.mcn, c.accounts.platform]) {
         expect(await c.settlement.isLicenceParty(id, party.address)).to.equal(true);
       }
-      for (const other of [c.accounts.rightsHolder2, c.accounts.mcn2, c.accounts.platform2, c.accounts.admin, c.accounts.arbiter, c.accounts.taobao, c.accounts.outsider]) {
+      for (const other of [
+        c.accounts.rightsHolder2,
+        c.accounts.mcn2,
+        c.accounts.platform2,
+        c.accounts.admin,
+        c.accounts.arbiter,
+        c.accounts.taobao,
+        c.accounts.outsider,
+      ]) {
         expect(await c.settlement.isLicenceParty(id, other.address)).to.equal(false);
       }
       await expect(c.settlement.isLicenceParty(99, c.accounts.mcn.address))

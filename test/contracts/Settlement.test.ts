@@ -497,7 +497,10 @@ describe("Settlement", function () {
         [E, [1500n, 3500n]],
         [B, [2000n, 3000n]],
       ]);
-      const totalCommission = plan.reduce((sum, [licenceId, gross]) => sum + expectedSplit(gross, ...ratios.get(licenceId)!).commission, 0n);
+      const totalCommission = plan.reduce(
+        (sum, [licenceId, gross]) => sum + expectedSplit(gross, ...ratios.get(licenceId)!).commission,
+        0n,
+      );
 
       expect(await c.settlement.connect(taobao).settleSales.staticCall(c.token, orders)).to.equal(totalCommission);
       const tx = await c.settlement.connect(taobao).settleSales(c.token, orders);
@@ -862,7 +865,9 @@ describe("Settlement", function () {
       await expect(c.settlement.connect(taobao).settleSale(c.instantLicenceId, ids.order("tb-3"), token, 19_900n))
         .to.be.revertedWithCustomError(c.settlement, "SettlementTokenNotAllowed")
         .withArgs(token);
-      await expect(c.settlement.connect(taobao).settleSales(token, [{ licenceId: c.instantLicenceId, orderRef: ids.order("tb-3"), gross: 1n }]))
+      await expect(
+        c.settlement.connect(taobao).settleSales(token, [{ licenceId: c.instantLicenceId, orderRef: ids.order("tb-3"), gross: 1n }]),
+      )
         .to.be.revertedWithCustomError(c.settlement, "SettlementTokenNotAllowed")
         .withArgs(token);
 

@@ -25,8 +25,10 @@ export type Terms = ILicenceRegistry.LicenceTermsStruct;
  */
 export async function deployConsortium() {
   const signers = await ethers.getSigners();
-  const [admin, rightsHolder, rightsHolder2, mcn, mcn2, platform, platform2, arbiter, taobao, jd, pdd, outsider] =
-    signers as [HardhatEthersSigner, ...HardhatEthersSigner[]] as HardhatEthersSigner[];
+  const [admin, rightsHolder, rightsHolder2, mcn, mcn2, platform, platform2, arbiter, taobao, jd, pdd, outsider] = signers as [
+    HardhatEthersSigner,
+    ...HardhatEthersSigner[],
+  ] as HardhatEthersSigner[];
   const settlement: Settlement = await ethers.deployContract("Settlement", [admin!.address]);
   const disputes: DisputeRegistry = await ethers.deployContract("DisputeRegistry", [await settlement.getAddress()]);
   const token: DemoStablecoin = await ethers.deployContract("DemoStablecoin", [admin!.address]);

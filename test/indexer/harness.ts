@@ -45,7 +45,17 @@ export async function startChain(kind: NodeKind, options: { blockTimeSeconds?: n
   const port = await freePort();
   const args =
     kind === "anvil"
-      ? ["--port", String(port), "--host", "127.0.0.1", "--hardfork", "shanghai", "--accounts", "20", ...(options.blockTimeSeconds ? ["--block-time", String(options.blockTimeSeconds)] : [])]
+      ? [
+          "--port",
+          String(port),
+          "--host",
+          "127.0.0.1",
+          "--hardfork",
+          "shanghai",
+          "--accounts",
+          "20",
+          ...(options.blockTimeSeconds ? ["--block-time", String(options.blockTimeSeconds)] : []),
+        ]
       : ["node", "--hostname", "127.0.0.1", "--port", String(port)];
   const bin = path.join(ROOT, "node_modules", ".bin", kind === "anvil" ? "anvil" : "hardhat");
   const child = spawn(bin, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
@@ -140,7 +150,8 @@ export async function deployConsortium(chain: TestChain): Promise<Consortium> {
   const wait = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 
   await wait(settlement.grantRole(await settlement.DISPUTE_REGISTRY_ROLE(), await disputes.getAddress()));
-  for (const a of [accounts.rightsHolder, accounts.rightsHolder2]) await wait(settlement.grantRole(await settlement.RIGHTS_HOLDER_ROLE(), a.address));
+  for (const a of [accounts.rightsHolder, accounts.rightsHolder2])
+    await wait(settlement.grantRole(await settlement.RIGHTS_HOLDER_ROLE(), a.address));
   for (const a of [accounts.mcn, accounts.mcn2]) await wait(settlement.grantRole(await settlement.MCN_ROLE(), a.address));
   for (const a of [accounts.platform, accounts.platform2]) await wait(settlement.grantRole(await settlement.PLATFORM_ROLE(), a.address));
   await wait(settlement.grantRole(await settlement.ARBITER_ROLE(), accounts.arbiter.address));
@@ -177,7 +188,15 @@ export async function deployConsortium(chain: TestChain): Promise<Consortium> {
 /** Registers a licence (defaults: the brief's 15/35/50 at 20 %, taobao + jd, a year, paid at once) and has both parties accept. */
 export async function activeLicence(
   c: Consortium,
-  overrides: Partial<{ contentId: string; holdSeconds: number; channels: number[]; rightsHolder: AccountName; mcn: AccountName; platform: AccountName; split: [number, number, number] }> = {},
+  overrides: Partial<{
+    contentId: string;
+    holdSeconds: number;
+    channels: number[];
+    rightsHolder: AccountName;
+    mcn: AccountName;
+    platform: AccountName;
+    split: [number, number, number];
+  }> = {},
 ): Promise<bigint> {
   const now = (await c.chain.provider.getBlock("latest"))!.timestamp;
   const [rh, mcn, pf] = overrides.split ?? [1500, 3500, 5000];
