@@ -33,7 +33,7 @@ export default fp(
     gauge("reelsplit_indexed_block", "last block indexed", () => app.repos.health().health?.indexed_block ?? null);
     gauge("reelsplit_lag_blocks", "blocks the indexer is behind the head", () => {
       const h = app.repos.health().health;
-      return h?.head_block != null && h.indexed_block != null ? h.head_block - h.indexed_block : null;
+      return h && h.head_block !== null && h.indexed_block !== null ? h.head_block - h.indexed_block : null;
     });
     gauge("reelsplit_events_total", "events in the audit trail", () => app.repos.counts().events);
     gauge("reelsplit_sales_total", "sales settled", () => app.repos.counts().sales);

@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         chainId,
         headBlock: h?.head_block ?? null,
         indexedBlock: h?.indexed_block ?? null,
-        lagBlocks: h?.head_block != null && h.indexed_block != null ? Math.max(0, h.head_block - h.indexed_block) : null,
+        lagBlocks: h && h.head_block !== null && h.indexed_block !== null ? Math.max(0, h.head_block - h.indexed_block) : null,
         lastError: h?.last_error ?? null,
         updatedAt: h?.updated_at ?? null,
       };
