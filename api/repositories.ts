@@ -207,6 +207,18 @@ export function createRepositories(db: Database.Database) {
     "SELECT licence_id FROM licences WHERE rights_holder = @party UNION SELECT licence_id FROM licences WHERE mcn = @party " +
     "UNION SELECT licence_id FROM licences WHERE platform = @party";
 
+  /**
+   * Disputes a party takes part in, as the contract counts them: it opened it or added evidence, it is a
+   * party of the licence concerned, or it reports for the sale's channel (a sale dispute) or for a channel
+   * in the licence's scope (a licence dispute).
+   */
+  const DISPUTE_PARTY =
+    `d.opened_by = @party OR d.dispute_id IN (SELECT dispute_id FROM evidence WHERE added_by = @party) ` +
+    `OR d.licence_id IN (${PARTY_LICENCES}) ` +
+    `OR d.channel_id IN (SELECT channel_id FROM channels WHERE reporter = @party) ` +
+    `OR (d.kind = 'licence' AND d.licence_id IN (SELECT lc.licence_id FROM licence_channels lc ` +
+    `JOIN channels c ON c.channel_id = lc.channel_id WHERE c.reporter = @party))`;
+
   function page<R, V>(sql: string, params: Record<string, unknown>, limit: number, key: (r: R) => (number | string)[], view: (r: R) => V) {
     const rows = stmt(sql).all({ ...params, limit: limit + 1 }) as R[];
     const more = rows.length > limit;
@@ -226,21 +238,21 @@ export function createRepositories(db: Database.Database) {
         cursor?: string;
       }) {
         const after = decodeCursor(f.cursor, ["number"]);
-        const where: string[] = [];
-        const params: Record<string, unknown> = {};
-        if (after) (where.push("l.licence_id > @after"), (params.after = after[0]));
-        if (f.rightsHolder) (where.push("l.rights_holder = @rightsHolder"), (params.rightsHolder = f.rightsHolder));
-        if (f.mcn) (where.push("l.mcn = @mcn"), (params.mcn = f.mcn));
-        if (f.platform) (where.push("l.platform = @platform"), (params.platform = f.platform));
+        const where = new Where();
+        if (after) where.add("l.licence_id > @after", { after: after[0] });
+        if (f.rightsHolder) where.add("l.rights_holder = @rightsHolder", { rightsHolder: f.rightsHolder });
+        if (f.mcn) where.add("l.mcn = @mcn", { mcn: f.mcn });
+        if (f.platform) where.add("l.platform = @platform", { platform: f.platform });
         if (f.channel !== undefined) {
-          where.push("l.licence_id IN (SELECT licence_id FROM licence_channels WHERE channel_id = @channel)");
-          params.channel = channelId(f.channel) ?? -1;
+          where.add("l.licence_id IN (SELECT licence_id FROM licence_channels WHERE channel_id = @channel)", {
+            channel: channelId(f.channel) ?? -1,
+          });
         }
-        if (f.status === "expired") (where.push("l.status = 'active' AND l.valid_until < @now"), (params.now = now()));
-        else if (f.status === "active") (where.push("l.status = 'active' AND l.valid_until >= @now"), (params.now = now()));
-        else if (f.status) (where.push("l.status = @status"), (params.status = f.status));
-        const sql = `SELECT l.* FROM licences l ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY l.licence_id LIMIT @limit`;
-        return page<LicenceRow, ReturnType<typeof licenceView>>(sql, params, f.limit, (r) => [r.licence_id], licenceView);
+        if (f.status === "expired") where.add("l.status = 'active' AND l.valid_until < @now", { now: now() });
+        else if (f.status === "active") where.add("l.status = 'active' AND l.valid_until >= @now", { now: now() });
+        else if (f.status) where.add("l.status = @status", { status: f.status });
+        const sql = `SELECT l.* FROM licences l ${where.sql} ORDER BY l.licence_id LIMIT @limit`;
+        return page<LicenceRow, ReturnType<typeof licenceView>>(sql, where.params, f.limit, (r) => [r.licence_id], licenceView);
       },
       byId(id: number) {
         const r = stmt("SELECT * FROM licences WHERE licence_id = ?").get(id) as LicenceRow | undefined;
@@ -259,21 +271,20 @@ export function createRepositories(db: Database.Database) {
         cursor?: string;
       }) {
         const after = decodeCursor(f.cursor, ["number", "number"]);
-        const where: string[] = [];
-        const params: Record<string, unknown> = {};
-        if (after)
-          (where.push("(s.block_number, s.log_index) > (@afterBlock, @afterLog)"),
-            Object.assign(params, { afterBlock: after[0], afterLog: after[1] }));
-        if (f.licenceId !== undefined) (where.push("s.licence_id = @licenceId"), (params.licenceId = f.licenceId));
-        if (f.channel !== undefined) (where.push("s.channel_id = @channel"), (params.channel = channelId(f.channel) ?? -1));
-        if (f.party) (where.push(`s.licence_id IN (${PARTY_LICENCES})`), (params.party = f.party));
-        if (f.status) (where.push("s.status = @status"), (params.status = f.status));
-        if (f.from) (where.push("s.timestamp >= @from"), (params.from = Math.floor(Date.parse(f.from) / 1000)));
-        if (f.to) (where.push("s.timestamp < @to"), (params.to = Math.floor(Date.parse(f.to) / 1000)));
-        const sql = `SELECT s.* FROM sales s ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY s.block_number, s.log_index LIMIT @limit`;
+        const where = new Where();
+        if (after) where.add("(s.block_number, s.log_index) > (@afterBlock, @afterLog)", { afterBlock: after[0], afterLog: after[1] });
+        if (f.licenceId !== undefined) where.add("s.licence_id = @licenceId", { licenceId: f.licenceId });
+        if (f.channel !== undefined) where.add("s.channel_id = @channel", { channel: channelId(f.channel) ?? -1 });
+        if (f.party) where.add(`s.licence_id IN (${PARTY_LICENCES})`, { party: f.party });
+        if (f.status) where.add("s.status = @status", { status: f.status });
+        // Block times are whole seconds: a sale at second T is at or after `from` when T >= ceil(from), and
+        // before `to` when T < ceil(to).
+        if (f.from) where.add("s.timestamp >= @from", { from: Math.ceil(Date.parse(f.from) / 1000) });
+        if (f.to) where.add("s.timestamp < @to", { to: Math.ceil(Date.parse(f.to) / 1000) });
+        const sql = `SELECT s.* FROM sales s ${where.sql} ORDER BY s.block_number, s.log_index LIMIT @limit`;
         return page<SaleRow, ReturnType<typeof saleView>>(
           sql,
-          params,
+          where.params,
           f.limit,
           (r) => [r.block_number, r.log_index],
           (r) => saleView(r, false),
@@ -360,15 +371,14 @@ export function createRepositories(db: Database.Database) {
     disputes: {
       list(f: { status?: string; licenceId?: number; saleId?: string; party?: string; limit: number; cursor?: string }) {
         const after = decodeCursor(f.cursor, ["number"]);
-        const where: string[] = [];
-        const params: Record<string, unknown> = {};
-        if (after) (where.push("d.dispute_id > @after"), (params.after = after[0]));
-        if (f.status) (where.push("d.status = @status"), (params.status = f.status));
-        if (f.licenceId !== undefined) (where.push("d.licence_id = @licenceId"), (params.licenceId = f.licenceId));
-        if (f.saleId) (where.push("d.target = @saleId"), (params.saleId = f.saleId.toLowerCase()));
-        if (f.party) (where.push(`(d.opened_by = @party OR d.licence_id IN (${PARTY_LICENCES}))`), (params.party = f.party));
-        const sql = `SELECT d.* FROM disputes d ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY d.dispute_id LIMIT @limit`;
-        return page<DisputeRow, ReturnType<typeof disputeView>>(sql, params, f.limit, (r) => [r.dispute_id], disputeView);
+        const where = new Where();
+        if (after) where.add("d.dispute_id > @after", { after: after[0] });
+        if (f.status) where.add("d.status = @status", { status: f.status });
+        if (f.licenceId !== undefined) where.add("d.licence_id = @licenceId", { licenceId: f.licenceId });
+        if (f.saleId) where.add("d.target = @saleId", { saleId: f.saleId.toLowerCase() });
+        if (f.party) where.add(`(${DISPUTE_PARTY})`, { party: f.party });
+        const sql = `SELECT d.* FROM disputes d ${where.sql} ORDER BY d.dispute_id LIMIT @limit`;
+        return page<DisputeRow, ReturnType<typeof disputeView>>(sql, where.params, f.limit, (r) => [r.dispute_id], disputeView);
       },
       byId(id: number) {
         const r = stmt("SELECT * FROM disputes WHERE dispute_id = ?").get(id) as DisputeRow | undefined;
@@ -379,29 +389,27 @@ export function createRepositories(db: Database.Database) {
       /** The query of the trail; `limit` undefined for the CSV export (streamed, all rows). */
       eventsQuery(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string; cursor?: string }) {
         const after = decodeCursor(f.cursor, ["number", "number"]);
-        const where: string[] = [];
-        const params: Record<string, unknown> = {};
-        if (after)
-          (where.push("(block_number, log_index) > (@afterBlock, @afterLog)"),
-            Object.assign(params, { afterBlock: after[0], afterLog: after[1] }));
-        if (f.fromBlock !== undefined) (where.push("block_number >= @fromBlock"), (params.fromBlock = f.fromBlock));
-        if (f.toBlock !== undefined) (where.push("block_number <= @toBlock"), (params.toBlock = f.toBlock));
+        const where = new Where();
+        if (after) where.add("(block_number, log_index) > (@afterBlock, @afterLog)", { afterBlock: after[0], afterLog: after[1] });
+        if (f.fromBlock !== undefined) where.add("block_number >= @fromBlock", { fromBlock: f.fromBlock });
+        if (f.toBlock !== undefined) where.add("block_number <= @toBlock", { toBlock: f.toBlock });
         if (f.contract) {
-          if (f.contract.startsWith("0x")) where.push("contract = @contract");
-          else where.push("contract = (SELECT contract FROM events WHERE contract_name = @contract LIMIT 1)");
-          params.contract = f.contract;
+          const byName = "contract = (SELECT contract FROM events WHERE contract_name = @contract LIMIT 1)";
+          where.add(f.contract.startsWith("0x") ? "contract = @contract" : byName, { contract: f.contract });
         }
-        if (f.event) (where.push("event_name = @event"), (params.event = f.event));
-        return { where: where.length ? "WHERE " + where.join(" AND ") : "", params };
+        if (f.event) where.add("event_name = @event", { event: f.event });
+        return where;
       },
       events(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string; cursor?: string; limit: number }) {
-        const { where, params } = this.eventsQuery(f);
-        const sql = `SELECT * FROM events ${where} ORDER BY block_number, log_index LIMIT @limit`;
-        return page<EventRow, ReturnType<typeof eventView>>(sql, params, f.limit, (r) => [r.block_number, r.log_index], eventView);
+        const where = this.eventsQuery(f);
+        const sql = `SELECT * FROM events ${where.sql} ORDER BY block_number, log_index LIMIT @limit`;
+        return page<EventRow, ReturnType<typeof eventView>>(sql, where.params, f.limit, (r) => [r.block_number, r.log_index], eventView);
       },
       iterate(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string }) {
-        const { where, params } = this.eventsQuery(f);
-        return stmt(`SELECT * FROM events ${where} ORDER BY block_number, log_index`).iterate(params) as IterableIterator<EventRow>;
+        const where = this.eventsQuery(f);
+        return stmt(`SELECT * FROM events ${where.sql} ORDER BY block_number, log_index`).iterate(
+          where.params,
+        ) as IterableIterator<EventRow>;
       },
       settledEvent(blockNumber: number, logIndex: number) {
         return stmt("SELECT * FROM events WHERE block_number = ? AND log_index = ?").get(blockNumber, logIndex) as EventRow | undefined;
@@ -422,6 +430,21 @@ export function createRepositories(db: Database.Database) {
       };
     },
   };
+}
+
+/** The WHERE clause of a list query, built from its filters, with the parameters it binds. */
+class Where {
+  readonly params: Record<string, unknown> = {};
+  private readonly parts: string[] = [];
+
+  add(condition: string, params: Record<string, unknown>) {
+    this.parts.push(condition);
+    Object.assign(this.params, params);
+  }
+
+  get sql(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(" AND ")}` : "";
+  }
 }
 
 export interface EventRow {

@@ -47,6 +47,7 @@ interface Balance {
 interface SaleRow {
   sale_id: string;
   licence_id: number;
+  channel_id: number;
   token: string;
   gross: string;
   commission: string;
@@ -128,7 +129,7 @@ export function createApplier(db: Database): Applier {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     saleGet: st(
-      "SELECT sale_id, licence_id, token, gross, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?",
+      "SELECT sale_id, licence_id, channel_id, token, gross, commission, rights_holder_share, mcn_share, platform_share FROM sales WHERE sale_id = ?",
     ),
     saleStatus: st("UPDATE sales SET status = ? WHERE sale_id = ?"),
     saleReleased: st("UPDATE sales SET status = 'claimable', released_at = ? WHERE sale_id = ?"),
@@ -152,9 +153,9 @@ export function createApplier(db: Database): Applier {
       "INSERT OR REPLACE INTO party_licences (party, licence_id, token, role, credited, escrowed) VALUES (?, ?, ?, ?, ?, ?)",
     ),
     disputeOpen: st(
-      `INSERT INTO disputes (dispute_id, kind, target, licence_id, opened_by, reason, status, opened_at, suspended_licence,
-         block_number, tx_hash)
-       VALUES (?, ?, ?, ?, ?, ?, 'open', ?, 0, ?, ?)`,
+      `INSERT INTO disputes (dispute_id, kind, target, licence_id, channel_id, opened_by, reason, status, opened_at,
+         suspended_licence, block_number, tx_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, 0, ?, ?)`,
     ),
     disputeSuspended: st("UPDATE disputes SET suspended_licence = 1 WHERE dispute_id = ?"),
     disputeResolved: st("UPDATE disputes SET status = ?, remedy = ?, ruling = ?, resolved_by = ?, resolved_at = ? WHERE dispute_id = ?"),
@@ -368,12 +369,13 @@ export function createApplier(db: Database): Applier {
     "DisputeRegistry:DisputeOpened": (e, a) => {
       const isSale = Number(a.kind) === 1;
       const target = isSale ? a.target! : BigInt(a.target!).toString();
-      const licenceId = isSale ? sale(a.target!).licence_id : id(BigInt(a.target!).toString());
+      const disputed = isSale ? sale(a.target!) : undefined;
       q.disputeOpen.run(
         id(a.disputeId),
         isSale ? "sale" : "licence",
         target,
-        licenceId,
+        disputed ? disputed.licence_id : id(BigInt(a.target!).toString()),
+        disputed ? disputed.channel_id : null,
         a.openedBy,
         DISPUTE_REASON[Number(a.reason)] ?? String(a.reason),
         Number(a.openedAt),

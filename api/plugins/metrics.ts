@@ -1,4 +1,5 @@
 import fp from "fastify-plugin";
+import { NoQuery } from "../schemas/common";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 /** `GET /metrics` in Prometheus text format: indexing progress, trail size and HTTP traffic. */
@@ -46,7 +47,7 @@ export default fp(
     });
     app.get(
       "/metrics",
-      { schema: { tags: ["operations"], summary: "Prometheus metrics", produces: ["text/plain"] } },
+      { schema: { tags: ["operations"], summary: "Prometheus metrics", produces: ["text/plain"], querystring: NoQuery } },
       async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     );
   },

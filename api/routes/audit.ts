@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { BlockNumber, Bytes32, Cursor, ErrorResponses, Limit, Problem } from "../schemas/common";
+import { BlockNumber, Bytes32, Cursor, ErrorResponses, Limit, Problem, NoQuery } from "../schemas/common";
 import type { EventRow } from "../repositories";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
@@ -40,6 +40,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["audit"],
         summary: "The raw event trail in chain order; format=csv streams all matching rows as CSV",
+        description: "With format=csv there is no paging: every row matching the filters is exported (limit does not apply).",
         querystring: Type.Object(
           {
             fromBlock: Type.Optional(BlockNumber),
@@ -86,6 +87,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["audit"],
         summary: "Proves a sale against the chain: re-reads its receipt now and compares every field",
         params: Type.Object({ saleId: Bytes32 }),
+        querystring: NoQuery,
         response: { 200: Type.Ref("Verification"), ...ErrorResponses, 502: Type.Ref(Problem), 503: Type.Ref(Problem) },
       },
     },

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Address, Bytes32, Cursor, ErrorResponses, Limit } from "../schemas/common";
+import { Address, Bytes32, Cursor, ErrorResponses, Limit, NoQuery } from "../schemas/common";
 import { DisputeStatus } from "../schemas/resources";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
@@ -36,6 +36,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["disputes"],
         summary: "One dispute with its evidence and ruling",
         params: Type.Object({ disputeId: Type.Integer({ minimum: 1 }) }),
+        querystring: NoQuery,
         response: { 200: Type.Ref("Dispute"), ...ErrorResponses },
       },
     },

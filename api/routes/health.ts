@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { NoQuery } from "../schemas/common";
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -9,6 +10,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["operations"],
         summary: "Is the indexer caught up with the chain?",
         description: "200 with status ok once the indexer has caught up at least once; 503 with status syncing before that.",
+        querystring: NoQuery,
         response: { 200: Type.Ref("Health"), 503: Type.Ref("Health") },
       },
     },

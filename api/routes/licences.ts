@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Address, Cursor, ErrorResponses, Limit } from "../schemas/common";
+import { Address, Cursor, ErrorResponses, Limit, NoQuery } from "../schemas/common";
 import { LicenceStatus } from "../schemas/resources";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
@@ -45,6 +45,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["licences"],
         summary: "One licence: parties, split, scope, window, status and sales totals",
         params: Type.Object({ licenceId: Type.Integer({ minimum: 1 }) }),
+        querystring: NoQuery,
         response: { 200: Type.Ref("Licence"), ...ErrorResponses },
       },
     },

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Address, ErrorResponses } from "../schemas/common";
+import { Address, ErrorResponses, NoQuery } from "../schemas/common";
 import { checksum } from "../lib/format";
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -12,6 +12,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "What a party earned, can withdraw now, has in escrow (and until when), per token and per licence",
         description: "An address the ledger has never credited answers with empty lists.",
         params: Type.Object({ address: Address }),
+        querystring: NoQuery,
         response: { 200: Type.Ref("Payouts"), 400: ErrorResponses[400] },
       },
     },

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Address, Bytes32, Cursor, ErrorResponses, IsoTime, Limit } from "../schemas/common";
+import { Address, Bytes32, Cursor, ErrorResponses, IsoTime, Limit, NoQuery } from "../schemas/common";
 import { SaleStatus } from "../schemas/resources";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
@@ -38,6 +38,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["sales"],
         summary: "One sale: amounts, shares, status, release time, transaction and disputes",
         params: Type.Object({ saleId: Bytes32 }),
+        querystring: NoQuery,
         response: { 200: Type.Ref("Sale"), ...ErrorResponses },
       },
     },

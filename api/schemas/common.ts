@@ -30,6 +30,9 @@ export const Problem = Type.Object(
   { $id: "Problem", description: "RFC 9457 problem details" },
 );
 
+/** For routes that take no query parameters: any parameter is refused, never silently ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const Limit = Type.Integer({ minimum: 1, maximum: 500, default: 50, description: "page size, 1 to 500" });
 export const Cursor = Type.String({ minLength: 1, maxLength: 200, description: "opaque: the nextCursor of the previous page" });
 

@@ -228,6 +228,7 @@ CREATE TABLE disputes (
   kind              TEXT NOT NULL, -- licence | sale
   target            TEXT NOT NULL, -- licence id (decimal) or sale id
   licence_id        INTEGER,       -- the licence concerned (of the sale, for a sale dispute)
+  channel_id        INTEGER,       -- the channel that reported the sale, for a sale dispute
   opened_by         TEXT NOT NULL,
   reason            TEXT NOT NULL,
   status            TEXT NOT NULL, -- open | upheld | rejected
@@ -243,6 +244,8 @@ CREATE TABLE disputes (
 CREATE INDEX disputes_by_status ON disputes (status, dispute_id);
 CREATE INDEX disputes_by_target ON disputes (target, dispute_id);
 CREATE INDEX disputes_by_licence ON disputes (licence_id, dispute_id);
+CREATE INDEX disputes_by_channel ON disputes (channel_id, dispute_id);
+CREATE INDEX disputes_by_opener ON disputes (opened_by, dispute_id);
 
 CREATE TABLE evidence (
   dispute_id   INTEGER NOT NULL,
@@ -253,6 +256,7 @@ CREATE TABLE evidence (
   log_index    INTEGER NOT NULL,
   PRIMARY KEY (dispute_id, block_number, log_index)
 ) WITHOUT ROWID;
+CREATE INDEX evidence_by_adder ON evidence (added_by, dispute_id);
 
 -- What the API shows as health; written by the indexer as it goes.
 CREATE TABLE health (
