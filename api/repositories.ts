@@ -15,14 +15,28 @@ export function createRepositories(db: Database.Database) {
   };
   const now = () => Math.floor(Date.now() / 1000);
 
-  const tokenInfo = (address: string) =>
-    (stmt("SELECT symbol, decimals FROM token_metadata WHERE address = ?").get(address) as
-      { symbol: string | null; decimals: number | null } | undefined) ?? {
-      symbol: null,
-      decimals: null,
-    };
-  const channelName = (id: number) =>
-    (stmt("SELECT name FROM channels WHERE channel_id = ?").get(id) as { name: string } | undefined)?.name ?? null;
+  // Token metadata and channel names never change once written: remember them (misses are asked again,
+  // since the indexer may add a token or a channel at any time).
+  const tokens = new Map<string, { symbol: string | null; decimals: number | null }>();
+  const tokenInfo = (address: string) => {
+    let info = tokens.get(address);
+    if (!info) {
+      info = stmt("SELECT symbol, decimals FROM token_metadata WHERE address = ?").get(address) as typeof info;
+      if (!info) return { symbol: null, decimals: null };
+      tokens.set(address, info);
+    }
+    return info;
+  };
+  const channelNames = new Map<number, string>();
+  const channelName = (id: number): string | null => {
+    let name = channelNames.get(id);
+    if (name === undefined) {
+      name = (stmt("SELECT name FROM channels WHERE channel_id = ?").get(id) as { name: string } | undefined)?.name;
+      if (name === undefined) return null;
+      channelNames.set(id, name);
+    }
+    return name;
+  };
   /** A channel given by id or by name. */
   const channelId = (channel: string): number | undefined => {
     if (/^\d+$/.test(channel)) return Number(channel);

@@ -177,7 +177,7 @@ CREATE TABLE party_licences (
   party      TEXT NOT NULL,
   licence_id INTEGER NOT NULL,
   token      TEXT NOT NULL,
-  role       TEXT NOT NULL, -- rights holder | mcn | platform | channel
+  role       TEXT NOT NULL, -- rightsHolder | mcn | platform | channel
   credited   TEXT NOT NULL,
   escrowed   TEXT NOT NULL,
   PRIMARY KEY (party, licence_id, token, role)
