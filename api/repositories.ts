@@ -70,21 +70,40 @@ export function createRepositories(db: Database.Database) {
     tx_hash: string;
   }
   const licenceStatus = (r: LicenceRow) => (r.status === "active" && r.valid_until < now() ? "expired" : r.status);
-  const licenceView = (r: LicenceRow) => {
-    const channels = stmt(
-      "SELECT c.channel_id AS channelId, c.name FROM licence_channels lc JOIN channels c ON c.channel_id = lc.channel_id WHERE lc.licence_id = ? ORDER BY c.channel_id",
-    ).all(r.licence_id) as { channelId: number; name: string }[];
-    const totals = (
-      stmt("SELECT * FROM licence_totals WHERE licence_id = ? ORDER BY token").all(r.licence_id) as {
-        token: string;
-        sales: number;
-        gross: string;
-        commission: string;
-        rights_holder: string;
-        mcn: string;
-        platform: string;
-      }[]
-    ).map((t) => ({
+  interface TotalsRow {
+    licence_id: number;
+    token: string;
+    sales: number;
+    gross: string;
+    commission: string;
+    rights_holder: string;
+    mcn: string;
+    platform: string;
+  }
+  /** A page of licences with their channels and totals: two statements for the page, not two per licence. */
+  const licenceViews = (rows: LicenceRow[]) => {
+    const ids = JSON.stringify(rows.map((r) => r.licence_id));
+    const channels = groupBy(
+      stmt(
+        "SELECT lc.licence_id, c.channel_id AS channelId, c.name FROM licence_channels lc JOIN channels c ON c.channel_id = lc.channel_id " +
+          "WHERE lc.licence_id IN (SELECT value FROM json_each(?)) ORDER BY lc.licence_id, lc.channel_id",
+      ).all(ids) as { licence_id: number; channelId: number; name: string }[],
+    );
+    const totals = groupBy(
+      stmt("SELECT * FROM licence_totals WHERE licence_id IN (SELECT value FROM json_each(?)) ORDER BY licence_id, token").all(
+        ids,
+      ) as TotalsRow[],
+    );
+    return rows.map((r) =>
+      licenceView(
+        r,
+        (channels.get(r.licence_id) ?? []).map((c) => ({ channelId: c.channelId, name: c.name })),
+        totals.get(r.licence_id) ?? [],
+      ),
+    );
+  };
+  const licenceView = (r: LicenceRow, channels: { channelId: number; name: string }[], totalRows: TotalsRow[]) => {
+    const totals = totalRows.map((t) => ({
       token: t.token,
       decimals: tokenInfo(t.token).decimals,
       sales: t.sales,
@@ -233,11 +252,18 @@ export function createRepositories(db: Database.Database) {
     `OR (d.kind = 'licence' AND d.licence_id IN (SELECT lc.licence_id FROM licence_channels lc ` +
     `JOIN channels c ON c.channel_id = lc.channel_id WHERE c.reporter = @party))`;
 
-  function page<R, V>(sql: string, params: Record<string, unknown>, limit: number, key: (r: R) => (number | string)[], view: (r: R) => V) {
+  /** A keyset page; `views` renders the page's rows together, so it can fetch their details in one go. */
+  function page<R, V>(
+    sql: string,
+    params: Record<string, unknown>,
+    limit: number,
+    key: (r: R) => (number | string)[],
+    views: (rows: R[]) => V[],
+  ) {
     const rows = stmt(sql).all({ ...params, limit: limit + 1 }) as R[];
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
-    return { items: items.map(view), nextCursor: more ? encodeCursor(key(items[items.length - 1]!)) : null };
+    return { items: views(items), nextCursor: more ? encodeCursor(key(items[items.length - 1]!)) : null };
   }
 
   return {
@@ -266,11 +292,11 @@ export function createRepositories(db: Database.Database) {
         else if (f.status === "active") where.add("l.status = 'active' AND l.valid_until >= @now", { now: now() });
         else if (f.status) where.add("l.status = @status", { status: f.status });
         const sql = `SELECT l.* FROM licences l ${where.sql} ORDER BY l.licence_id LIMIT @limit`;
-        return page<LicenceRow, ReturnType<typeof licenceView>>(sql, where.params, f.limit, (r) => [r.licence_id], licenceView);
+        return page<LicenceRow, ReturnType<typeof licenceView>>(sql, where.params, f.limit, (r) => [r.licence_id], licenceViews);
       },
       byId(id: number) {
         const r = stmt("SELECT * FROM licences WHERE licence_id = ?").get(id) as LicenceRow | undefined;
-        return r && licenceView(r);
+        return r && licenceViews([r])[0];
       },
     },
     sales: {
@@ -301,7 +327,7 @@ export function createRepositories(db: Database.Database) {
           where.params,
           f.limit,
           (r) => [r.block_number, r.log_index],
-          (r) => saleView(r, false),
+          (rows) => rows.map((r) => saleView(r, false)),
         );
       },
       byId(saleId: string) {
@@ -392,7 +418,13 @@ export function createRepositories(db: Database.Database) {
         if (f.saleId) where.add("d.target = @saleId", { saleId: f.saleId.toLowerCase() });
         if (f.party) where.add(`(${DISPUTE_PARTY})`, { party: f.party });
         const sql = `SELECT d.* FROM disputes d ${where.sql} ORDER BY d.dispute_id LIMIT @limit`;
-        return page<DisputeRow, ReturnType<typeof disputeView>>(sql, where.params, f.limit, (r) => [r.dispute_id], disputeView);
+        return page<DisputeRow, ReturnType<typeof disputeView>>(
+          sql,
+          where.params,
+          f.limit,
+          (r) => [r.dispute_id],
+          (rows) => rows.map(disputeView),
+        );
       },
       byId(id: number) {
         const r = stmt("SELECT * FROM disputes WHERE dispute_id = ?").get(id) as DisputeRow | undefined;
@@ -417,7 +449,13 @@ export function createRepositories(db: Database.Database) {
       events(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string; cursor?: string; limit: number }) {
         const where = this.eventsQuery(f);
         const sql = `SELECT * FROM events ${where.sql} ORDER BY block_number, log_index LIMIT @limit`;
-        return page<EventRow, ReturnType<typeof eventView>>(sql, where.params, f.limit, (r) => [r.block_number, r.log_index], eventView);
+        return page<EventRow, ReturnType<typeof eventView>>(
+          sql,
+          where.params,
+          f.limit,
+          (r) => [r.block_number, r.log_index],
+          (rows) => rows.map(eventView),
+        );
       },
       iterate(f: { fromBlock?: number; toBlock?: number; contract?: string; event?: string }) {
         const where = this.eventsQuery(f);
@@ -438,12 +476,22 @@ export function createRepositories(db: Database.Database) {
     },
     counts() {
       return {
-        events: (stmt("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n,
-        sales: (stmt("SELECT COUNT(*) AS n FROM sales").get() as { n: number }).n,
+        ...(stmt("SELECT events, sales FROM stats WHERE id = 1").get() as { events: number; sales: number }),
         openDisputes: (stmt("SELECT COUNT(*) AS n FROM disputes WHERE status = 'open'").get() as { n: number }).n,
       };
     },
   };
+}
+
+/** Rows grouped by their licence id, in the order given. */
+function groupBy<T extends { licence_id: number }>(rows: T[]): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.licence_id);
+    if (group) group.push(row);
+    else groups.set(row.licence_id, [row]);
+  }
+  return groups;
 }
 
 /** The WHERE clause of a list query, built from its filters, with the parameters it binds. */

@@ -84,6 +84,8 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertBlock: db.prepare("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)"),
+    countRows: db.prepare("UPDATE stats SET events = events + ?, sales = sales + ? WHERE id = 1"),
+    recountRows: db.prepare("UPDATE stats SET events = (SELECT COUNT(*) FROM events), sales = (SELECT COUNT(*) FROM sales) WHERE id = 1"),
     pruneBlocks: db.prepare("DELETE FROM blocks WHERE number < (SELECT MAX(number) FROM blocks WHERE number <= ?)"),
     blocksDesc: db.prepare("SELECT number, hash FROM blocks WHERE number <= ? ORDER BY number DESC"),
     tokenMeta: db.prepare("INSERT OR REPLACE INTO token_metadata (address, symbol, decimals) VALUES (?, ?, ?)"),
@@ -120,6 +122,7 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
   const commitRange = db.transaction((c: RangeCommit) => {
     for (const t of c.tokenMetadata ?? []) q.tokenMeta.run(t.address, t.symbol, t.decimals);
     insertEvents(c.events);
+    q.countRows.run(c.events.length, c.events.filter((e) => e.eventName === "SaleSettled").length);
     for (const b of c.blocks) q.insertBlock.run(b.number, b.hash);
     q.insertBlock.run(c.checkpoint.number, c.checkpoint.hash);
     q.pruneBlocks.run(c.checkpoint.number - c.keepBlocks);
@@ -148,6 +151,7 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
       });
     }
     applier!.flush();
+    q.recountRows.run();
     return { removedEvents: removed };
   });
 
