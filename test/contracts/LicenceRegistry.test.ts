@@ -271,7 +271,11 @@ describe("LicenceRegistry", function () {
 
     it("accepts a window of a single second in the future", async function () {
       const c = await loadFixture(deployConsortium);
-      const until = (await time.latest()) + 100;
+      // Pin the registration block's time: after a fixture's snapshot is restored, Hardhat's clock may be
+      // minutes past the latest block.
+      const now = await time.latest();
+      await time.setNextBlockTimestamp(now + 1);
+      const until = now + 100;
       const { licenceId } = await propose(c, { validFrom: until, validUntil: until });
       const v = await c.settlement.getLicence(licenceId);
       expect([v.validFrom, v.validUntil]).to.deep.equal([BigInt(until), BigInt(until)]);
