@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { BlockNumber, Bytes32, Cursor, ErrorResponses, Limit, Problem, NoQuery } from "../schemas/common";
+import { BlockNumber, Bytes32, Cursor, ErrorResponses, Limit, Problem, NoQuery, StringEnum } from "../schemas/common";
 import type { EventRow } from "../repositories";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
@@ -46,12 +46,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             fromBlock: Type.Optional(BlockNumber),
             toBlock: Type.Optional(BlockNumber),
             contract: Type.Optional(
-              Type.Union([Type.String({ pattern: "^0x[0-9a-fA-F]{40}$" }), Type.Literal("Settlement"), Type.Literal("DisputeRegistry")], {
-                description: "contract address or name",
+              Type.String({
+                pattern: "^(0x[0-9a-fA-F]{40}|Settlement|DisputeRegistry)$",
+                description: "a contract address, or Settlement or DisputeRegistry",
               }),
             ),
             event: Type.Optional(Type.String({ pattern: "^[A-Z][A-Za-z]{1,63}$", description: "event name, e.g. SaleSettled" })),
-            format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("csv")], { default: "json" })),
+            format: Type.Optional(StringEnum(["json", "csv"], { default: "json" })),
             limit: Limit,
             cursor: Type.Optional(Cursor),
           },

@@ -1,5 +1,18 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
+/**
+ * A string from a fixed list, as JSON Schema `enum` (not a union of constants: validation errors then list
+ * the allowed values, and the serialiser writes it without trying each alternative).
+ */
+export function StringEnum<T extends string>(values: readonly T[], options: { description?: string; default?: T } = {}) {
+  return Type.Unsafe<T>({ type: "string", enum: [...values], ...options });
+}
+
+/** `schema` or null, as OpenAPI 3.0's `nullable` (understood by Ajv, fast-json-stringify and Swagger UI). */
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+}
+
 /** An account or contract address; responses are EIP-55 checksummed, requests may use any case. */
 export const Address = Type.String({
   pattern: "^0x[0-9a-fA-F]{40}$",
@@ -15,9 +28,7 @@ export const Amount = Type.String({
 });
 export const IsoTime = Type.String({ format: "date-time", description: "an ISO-8601 date-time, e.g. 2026-12-02T08:00:00Z" });
 export const BlockNumber = Type.Integer({ minimum: 0 });
-export const Decimals = Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()], {
-  description: "the token's decimals, null if it does not say",
-});
+export const Decimals = Nullable(Type.Integer({ minimum: 0, maximum: 255, description: "the token's decimals, null if it does not say" }));
 
 export const Problem = Type.Object(
   {
@@ -38,7 +49,7 @@ export const Cursor = Type.String({ minLength: 1, maxLength: 200, description: "
 
 /** A page of `item`, with the cursor of the next page (null on the last page). */
 export function Page<T extends TSchema>(item: T, name: string) {
-  return Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: `${name}Page` });
+  return Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) }, { $id: `${name}Page` });
 }
 
 export const ErrorResponses = {

@@ -1,14 +1,11 @@
 import { Type } from "@sinclair/typebox";
-import { Address, Amount, BlockNumber, Bytes32, Decimals, IsoTime, Page } from "./common";
+import { Address, Amount, BlockNumber, Bytes32, Decimals, IsoTime, Nullable, Page, StringEnum } from "./common";
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const LicenceStatus = Type.Union(
-  ["proposed", "active", "expired", "superseded", "suspended", "terminated", "cancelled"].map((s) => Type.Literal(s)),
-  { description: "expired: active but past validUntil" },
-);
-export const SaleStatus = Type.Union(["escrowed", "frozen", "claimable", "refunded"].map((s) => Type.Literal(s)));
-export const DisputeStatus = Type.Union(["open", "upheld", "rejected"].map((s) => Type.Literal(s)));
+export const LicenceStatus = StringEnum(["proposed", "active", "expired", "superseded", "suspended", "terminated", "cancelled"], {
+  description: "expired: active but past validUntil",
+});
+export const SaleStatus = StringEnum(["escrowed", "frozen", "claimable", "refunded"]);
+export const DisputeStatus = StringEnum(["open", "upheld", "rejected"]);
 
 const ChannelRef = Type.Object({ channelId: Type.Integer(), name: Nullable(Type.String()) });
 
@@ -97,7 +94,7 @@ export const Payouts = Type.Object(
     licences: Type.Array(
       Type.Object({
         licenceId: Type.Integer(),
-        role: Type.Union(["rightsHolder", "mcn", "platform", "channel"].map((s) => Type.Literal(s))),
+        role: StringEnum(["rightsHolder", "mcn", "platform", "channel"]),
         token: Address,
         decimals: Decimals,
         credited: Amount,
@@ -109,7 +106,7 @@ export const Payouts = Type.Object(
         amount: Amount,
         token: Address,
         decimals: Decimals,
-        reason: Type.Union(["sale", "release", "refund"].map((s) => Type.Literal(s))),
+        reason: StringEnum(["sale", "release", "refund"]),
         saleId: Bytes32,
         licenceId: Type.Integer(),
         txHash: Bytes32,
@@ -124,7 +121,7 @@ export const Payouts = Type.Object(
 export const Dispute = Type.Object(
   {
     disputeId: Type.Integer(),
-    target: Type.Object({ kind: Type.Union([Type.Literal("licence"), Type.Literal("sale")]), id: Type.String() }),
+    target: Type.Object({ kind: StringEnum(["licence", "sale"]), id: Type.String() }),
     licenceId: Nullable(Type.Integer()),
     openedBy: Address,
     reason: Type.String(),
@@ -160,7 +157,7 @@ export const AuditEvent = Type.Object(
 
 export const Health = Type.Object(
   {
-    status: Type.Union([Type.Literal("ok"), Type.Literal("syncing")]),
+    status: StringEnum(["ok", "syncing"]),
     chainId: Nullable(Type.Integer()),
     headBlock: Nullable(BlockNumber),
     indexedBlock: Nullable(BlockNumber),
