@@ -200,7 +200,9 @@ export function createIndexer(config: IndexerConfig): Indexer {
   }
 
   async function reconcile(store: Store, cp: BlockRef, head: number, deployment: Deployment): Promise<BlockRef> {
-    const floor = Math.max(deployment.deploymentBlock - 1, head - config.finalityDepth);
+    // Final is what lies finality-depth below the newer of the checkpoint and the head: after downtime the
+    // head may have moved far on, but the blocks we indexed last are still the ones that can be replaced.
+    const floor = Math.max(deployment.deploymentBlock - 1, Math.min(cp.number, head) - config.finalityDepth);
     const ancestor = await findCommonAncestor(store.blocksDesc(cp.number), async (n) => (await rpc.header(BigInt(n)))?.hash, floor);
     if (!ancestor) {
       throw new FatalIndexerError(

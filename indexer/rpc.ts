@@ -53,8 +53,13 @@ export function createRpc(options: RpcOptions): Rpc {
   const { catalogue, log } = options;
   const retries = options.retries ?? 8;
   const backoffMs = options.backoffMs ?? 200;
+  // Headers and token reads are small and go out batched; eth_getLogs goes alone, so viem's 10 MiB response
+  // cap applies to one range at a time and a refused range can be split.
   const client = createPublicClient({
     transport: http(options.url, { batch: { batchSize: 200, wait: 0 }, retryCount: 0, timeout: options.timeoutMs ?? 30_000 }),
+  }) as PublicClient;
+  const logClient = createPublicClient({
+    transport: http(options.url, { batch: false, retryCount: 0, timeout: options.timeoutMs ?? 30_000 }),
   }) as PublicClient;
 
   async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -103,7 +108,7 @@ export function createRpc(options: RpcOptions): Rpc {
   async function getLogs(filter: Record<string, unknown>, from: bigint, to: bigint): Promise<DecodedLog[]> {
     try {
       const raw = (await withRetry(`eth_getLogs ${from}..${to}`, () =>
-        client.request({ method: "eth_getLogs", params: [filter as never] }),
+        logClient.request({ method: "eth_getLogs", params: [filter as never] }),
       )) as unknown as RawLog[];
       return decode(raw);
     } catch (err) {

@@ -136,19 +136,25 @@ export function openStore(file: string, options: { readonly?: boolean } = {}): S
     q.insertBlock.run(ancestor.number, ancestor.hash);
     q.setCheckpoint.run(ancestor.number, ancestor.hash);
     for (const table of DERIVED_TABLES) db.prepare(`DELETE FROM ${table}`).run();
-    const replay = db.prepare("SELECT * FROM events ORDER BY block_number, log_index");
-    for (const row of replay.iterate() as Iterable<Record<string, string | number>>) {
-      applier!.apply({
-        blockNumber: row.block_number as number,
-        logIndex: row.log_index as number,
-        blockHash: row.block_hash as string,
-        blockTimestamp: row.block_timestamp as number,
-        txHash: row.tx_hash as string,
-        contract: row.contract as string,
-        contractName: row.contract_name as string,
-        eventName: row.event_name as string,
-        args: JSON.parse(row.args as string) as Record<string, unknown>,
-      });
+    // The trail is read a page at a time (an open iterator would keep the connection busy while the
+    // handlers write).
+    const replay = db.prepare("SELECT * FROM events WHERE (block_number, log_index) > (?, ?) ORDER BY block_number, log_index LIMIT 10000");
+    let after = [-1, -1];
+    for (let rows; (rows = replay.all(after[0], after[1]) as Record<string, string | number>[]).length > 0;) {
+      const last = rows[rows.length - 1]!;
+      after = [last.block_number as number, last.log_index as number];
+      for (const row of rows)
+        applier!.apply({
+          blockNumber: row.block_number as number,
+          logIndex: row.log_index as number,
+          blockHash: row.block_hash as string,
+          blockTimestamp: row.block_timestamp as number,
+          txHash: row.tx_hash as string,
+          contract: row.contract as string,
+          contractName: row.contract_name as string,
+          eventName: row.event_name as string,
+          args: JSON.parse(row.args as string) as Record<string, unknown>,
+        });
     }
     applier!.flush();
     q.recountRows.run();

@@ -94,7 +94,7 @@ export async function startChain(kind: NodeKind, options: { blockTimeSeconds?: n
 
 async function stopProcess(child: ChildProcess, provider: JsonRpcProvider) {
   provider.destroy();
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGTERM");
