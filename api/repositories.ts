@@ -140,27 +140,6 @@ export function createRepositories(db: Database.Database) {
   };
 
   // ------------------------------------------------------------------------------------------------- sales
-  interface SaleRow {
-    sale_id: string;
-    licence_id: number;
-    channel_id: number;
-    order_ref: string;
-    token: string;
-    gross: string;
-    commission: string;
-    rights_holder_share: string;
-    mcn_share: string;
-    platform_share: string;
-    status: string;
-    release_at: number | null;
-    released_at: number | null;
-    refunded_at: number | null;
-    refunded_to: string | null;
-    block_number: number;
-    log_index: number;
-    tx_hash: string;
-    timestamp: number;
-  }
   const saleView = (r: SaleRow, withDisputes: boolean) => ({
     saleId: r.sale_id,
     licenceId: r.licence_id,
@@ -481,6 +460,29 @@ export function createRepositories(db: Database.Database) {
       };
     },
   };
+}
+
+/** A row of the indexer's `sales` table. */
+export interface SaleRow {
+  sale_id: string;
+  licence_id: number;
+  channel_id: number;
+  order_ref: string;
+  token: string;
+  gross: string;
+  commission: string;
+  rights_holder_share: string;
+  mcn_share: string;
+  platform_share: string;
+  status: string;
+  release_at: number | null;
+  released_at: number | null;
+  refunded_at: number | null;
+  refunded_to: string | null;
+  block_number: number;
+  log_index: number;
+  tx_hash: string;
+  timestamp: number;
 }
 
 /** Rows grouped by their licence id, in the order given. */

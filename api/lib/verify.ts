@@ -1,5 +1,6 @@
 import { createPublicClient, decodeEventLog, http, type Hex, type PublicClient } from "viem";
 import { readAbi } from "../../indexer/abi";
+import type { SaleRow } from "../repositories";
 
 export interface Check {
   field: string;
@@ -8,23 +9,25 @@ export interface Check {
   equal: boolean;
 }
 
-export interface IndexedSale {
-  sale_id: string;
-  licence_id: number;
-  channel_id: number;
-  order_ref: string;
-  token: string;
-  gross: string;
-  commission: string;
-  rights_holder_share: string;
-  mcn_share: string;
-  platform_share: string;
-  release_at: number | null;
-  block_number: number;
-  log_index: number;
-  tx_hash: string;
-  timestamp: number;
-}
+/** The fields of an indexed sale that verification compares with the chain. */
+export type IndexedSale = Pick<
+  SaleRow,
+  | "sale_id"
+  | "licence_id"
+  | "channel_id"
+  | "order_ref"
+  | "token"
+  | "gross"
+  | "commission"
+  | "rights_holder_share"
+  | "mcn_share"
+  | "platform_share"
+  | "release_at"
+  | "block_number"
+  | "log_index"
+  | "tx_hash"
+  | "timestamp"
+>;
 
 export interface IndexedEvent {
   block_hash: string;

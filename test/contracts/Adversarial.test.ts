@@ -1,37 +1,10 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import type { IERC20 } from "../../typechain-types";
-import { deployWithLicences, exampleTerms, ids, saleIdOf } from "./fixtures";
-import type { Consortium } from "./fixtures";
+import { deployWithLicences, exampleTerms, expectVaultBalanced, ids, saleIdOf } from "./fixtures";
 
 /** ISettlement.SaleStatus as the contract returns it. */
 const Status = { None: 0n, Escrowed: 1n, Frozen: 2n, Claimable: 3n, Refunded: 4n } as const;
-
-/**
- * The vault's books balance for `tokenAddress`: its balance equals the commission of every escrowed or
- * frozen sale plus the claimable balance of every account that could ever have been credited (every
- * signer, every licence party, every channel reporter, and `extra`).
- */
-async function expectVaultBalanced(c: Consortium, tokenAddress: string, extra: string[] = []) {
-  const { settlement } = c;
-  let owed = 0n;
-  for (const e of await settlement.queryFilter(settlement.filters.SaleSettled())) {
-    if (e.args.token !== tokenAddress) continue;
-    const sale = await settlement.getSale(e.args.saleId);
-    if (sale.status === Status.Escrowed || sale.status === Status.Frozen) owed += sale.commission;
-  }
-  const accounts = new Set<string>(extra);
-  for (const s of await ethers.getSigners()) accounts.add(s.address);
-  for (let id = 1n; id <= (await settlement.licenceCount()); id++) {
-    const l = await settlement.getLicence(id);
-    for (const a of [l.rightsHolder, l.mcn, l.platform]) accounts.add(a);
-  }
-  for (let id = 1n; id <= (await settlement.channelCount()); id++) accounts.add((await settlement.channel(id)).reporter);
-  for (const a of accounts) owed += await settlement.claimable(a, tokenAddress);
-  const erc20 = (await ethers.getContractAt("IERC20", tokenAddress)) as unknown as IERC20;
-  expect(await erc20.balanceOf(await settlement.getAddress())).to.equal(owed, "vault balance != escrowed + claimable");
-}
 
 /** The example licence with a fee-on-transfer token allowed, minted to taobao and approved. */
 async function deployFeeOnTransfer() {

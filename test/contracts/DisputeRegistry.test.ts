@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { anyUint } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { DAY, activeLicence, deployWithLicences, ids, saleIdOf } from "./fixtures";
+import { DAY, activeLicence, deployWithLicences, expectVaultBalanced, ids, saleIdOf } from "./fixtures";
 
 type World = Awaited<ReturnType<typeof deployWithLicences>>;
 
@@ -52,18 +52,6 @@ async function claimableOf(c: World, account: HardhatEthersSigner): Promise<bigi
 
 async function partyBalances(c: World): Promise<[bigint, bigint, bigint]> {
   return [await claimableOf(c, c.accounts.rightsHolder), await claimableOf(c, c.accounts.mcn), await claimableOf(c, c.accounts.platform)];
-}
-
-/** The vault holds exactly what it owes: escrowed and frozen commissions plus every claimable balance. */
-async function expectVaultBalanced(c: World) {
-  const token = await c.token.getAddress();
-  let owed = 0n;
-  for (const e of await c.settlement.queryFilter(c.settlement.filters.SaleSettled())) {
-    const sale = await c.settlement.getSale(e.args.saleId);
-    if (sale.status === SaleStatus.Escrowed || sale.status === SaleStatus.Frozen) owed += sale.commission;
-  }
-  for (const s of await ethers.getSigners()) owed += await c.settlement.claimable(s.address, token);
-  expect(await c.token.balanceOf(await c.settlement.getAddress())).to.equal(owed);
 }
 
 /** An escrowed taobao sale under the 7-day-hold licence, disputed (and frozen) by the MCN. */

@@ -3,10 +3,9 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionReceipt } from "ethers";
-import type { IERC20 } from "../../typechain-types";
 import type { ISettlement } from "../../typechain-types/contracts/Settlement";
 import type { SaleSettledEvent } from "../../typechain-types/contracts/Settlement";
-import { BPS, DAY, activeLicence, deployWithLicences, ids, saleIdOf } from "./fixtures";
+import { BPS, DAY, activeLicence, deployWithLicences, expectVaultBalanced, ids, saleIdOf } from "./fixtures";
 import type { Consortium } from "./fixtures";
 
 type Deployed = Awaited<ReturnType<typeof deployWithLicences>>;
@@ -35,32 +34,6 @@ function settledEvents(c: Consortium, receipt: ContractTransactionReceipt | null
     if (parsed?.name === "SaleSettled") out.push(parsed.args.toObject() as SaleSettledEvent.OutputObject);
   }
   return out;
-}
-
-/**
- * The vault's books balance for `tokenAddress`: its balance equals the commission of every escrowed or
- * frozen sale plus the claimable balance of every account that could ever have been credited (every
- * signer, every licence party, every channel reporter, and `extra`).
- */
-async function expectVaultBalanced(c: Consortium, tokenAddress?: string, extra: string[] = []) {
-  const { settlement } = c;
-  const tokenAddr = tokenAddress ?? (await c.token.getAddress());
-  let owed = 0n;
-  for (const e of await settlement.queryFilter(settlement.filters.SaleSettled())) {
-    if (e.args.token !== tokenAddr) continue;
-    const sale = await settlement.getSale(e.args.saleId);
-    if (sale.status === Status.Escrowed || sale.status === Status.Frozen) owed += sale.commission;
-  }
-  const accounts = new Set<string>(extra);
-  for (const s of await ethers.getSigners()) accounts.add(s.address);
-  for (let id = 1n; id <= (await settlement.licenceCount()); id++) {
-    const l = await settlement.getLicence(id);
-    for (const a of [l.rightsHolder, l.mcn, l.platform]) accounts.add(a);
-  }
-  for (let id = 1n; id <= (await settlement.channelCount()); id++) accounts.add((await settlement.channel(id)).reporter);
-  for (const a of accounts) owed += await settlement.claimable(a, tokenAddr);
-  const erc20 = (await ethers.getContractAt("IERC20", tokenAddr)) as unknown as IERC20;
-  expect(await erc20.balanceOf(await settlement.getAddress())).to.equal(owed, "vault balance != escrowed + claimable");
 }
 
 /** Claimable dCNY of each account, in order. */

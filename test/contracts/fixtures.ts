@@ -1,7 +1,8 @@
+import { expect } from "chai";
 import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { DemoStablecoin, DisputeRegistry, Settlement } from "../../typechain-types";
+import type { DemoStablecoin, DisputeRegistry, IERC20, Settlement } from "../../typechain-types";
 import type { ILicenceRegistry } from "../../typechain-types/contracts/Settlement";
 
 export const DAY = 24 * 60 * 60;
@@ -113,4 +114,33 @@ export async function deployWithLicences() {
 /** The sale id a channel's order gets: keccak256(abi.encode(channelId, orderRef)). */
 export function saleIdOf(channelId: number, orderRef: string): string {
   return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint8", "bytes32"], [channelId, orderRef]));
+}
+
+const ESCROWED = 1n;
+const FROZEN = 2n;
+
+/**
+ * The vault's books balance for a token (default the demo stablecoin): its balance equals the commission of
+ * every escrowed or frozen sale plus the claimable balance of every account that could ever have been
+ * credited (every signer, every licence party, every channel reporter, and `extra`).
+ */
+export async function expectVaultBalanced(c: Pick<Consortium, "settlement" | "token">, tokenAddress?: string, extra: string[] = []) {
+  const { settlement } = c;
+  const token = tokenAddress ?? (await c.token.getAddress());
+  let owed = 0n;
+  for (const e of await settlement.queryFilter(settlement.filters.SaleSettled())) {
+    if (e.args.token !== token) continue;
+    const sale = await settlement.getSale(e.args.saleId);
+    if (sale.status === ESCROWED || sale.status === FROZEN) owed += sale.commission;
+  }
+  const accounts = new Set<string>(extra);
+  for (const s of await ethers.getSigners()) accounts.add(s.address);
+  for (let id = 1n; id <= (await settlement.licenceCount()); id++) {
+    const l = await settlement.getLicence(id);
+    for (const a of [l.rightsHolder, l.mcn, l.platform]) accounts.add(a);
+  }
+  for (let id = 1n; id <= (await settlement.channelCount()); id++) accounts.add((await settlement.channel(id)).reporter);
+  for (const a of accounts) owed += await settlement.claimable(a, token);
+  const erc20 = (await ethers.getContractAt("IERC20", token)) as unknown as IERC20;
+  expect(await erc20.balanceOf(await settlement.getAddress())).to.equal(owed, "vault balance != escrowed + claimable");
 }
