@@ -38,6 +38,7 @@ import { openStore } from "../../indexer/store/store";
 import type { StoredEvent } from "../../indexer/handlers";
 import type { build as Build } from "../../api/app";
 import type { createRepositories as CreateRepositories } from "../../api/repositories";
+import { intEnv } from "./env";
 
 const ROOT = path.join(__dirname, "..", "..");
 /** Bump when the synthetic trail changes: cached databases of another version are not reused. */
@@ -57,14 +58,6 @@ const SAMPLE_SALE_IDS = 20_000;
 const TARGET_PCT_OF_HELLO = 50;
 const TARGET_P99_MS = 20;
 const TARGET_P99_RATIO = 1.5;
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
-  return n;
-}
 
 // ------------------------------------------------------------------------------------------ synthetic trail
 

@@ -45,6 +45,7 @@ import {
   type TestChain,
 } from "../../test/indexer/harness";
 import type { Deployment } from "../lib/deployment";
+import { intEnv } from "./env";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BATCH = 200;
@@ -54,14 +55,6 @@ const LIVE_POLL_MS = 100;
 const TARGET_BACKFILL_EPS = 5_000;
 const TARGET_RATIO = 0.8;
 const TARGET_LIVE_P50_MS = LIVE_POLL_MS + 100;
-
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
-  return n;
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
