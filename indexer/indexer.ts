@@ -93,7 +93,10 @@ export function createIndexer(config: IndexerConfig): Indexer {
 
   async function follow(store: Store, deployment: Deployment) {
     const addresses = INDEXED_CONTRACTS.map((name) => getAddress(deployment.contracts[name])) as Hex[];
-    const names = new Map<string, ContractName>(INDEXED_CONTRACTS.map((name) => [getAddress(deployment.contracts[name]), name]));
+    // Logs carry the address in whatever case the node sends; look each one up once, not per log.
+    const contractOf = new Map<string, { address: string; name: ContractName }>(
+      addresses.map((address, i) => [address.toLowerCase(), { address, name: INDEXED_CONTRACTS[i]! }]),
+    );
     if (!store.checkpoint()) {
       const before = await rpc.header(BigInt(Math.max(0, deployment.deploymentBlock - 1)));
       store.initCheckpoint({ number: Number(before!.number), hash: before!.hash });
@@ -115,8 +118,8 @@ export function createIndexer(config: IndexerConfig): Indexer {
         blockHash: l.blockHash,
         blockTimestamp: Number(timestamps.get(l.blockNumber) ?? 0n),
         txHash: l.transactionHash,
-        contract: getAddress(l.address),
-        contractName: names.get(getAddress(l.address))!,
+        contract: contractOf.get(l.address.toLowerCase())!.address,
+        contractName: contractOf.get(l.address.toLowerCase())!.name,
         eventName: l.eventName,
         args: jsonSafe(l.args) as Record<string, unknown>,
       }));

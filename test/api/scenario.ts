@@ -8,8 +8,6 @@
  */
 import path from "node:path";
 import { ethers, getAddress, type Interface, type Log, type ParamType } from "ethers";
-import { createIndexer } from "../../indexer/indexer";
-import { silentLogger } from "../../indexer/log";
 import {
   activeLicence,
   deployConsortium,
@@ -20,6 +18,7 @@ import {
   type AccountName,
   type Consortium,
   type TestChain,
+  indexOnce,
 } from "../indexer/harness";
 
 export const DAY = 86_400;
@@ -307,19 +306,7 @@ async function build(chain: TestChain, tmp: { dir: string; remove(): void }): Pr
 
   // ---------------------------------------------------------------------------------------------- index
   const dbPath = path.join(tmp.dir, "reelsplit.db");
-  await createIndexer({
-    rpcUrl: chain.url,
-    dbPath,
-    deployment: c.deployment,
-    confirmations: 0,
-    finalityDepth: 64,
-    pollIntervalMs: 50,
-    maxRange: 2000,
-    concurrency: 3,
-    once: true,
-    reset: false,
-    log: silentLogger,
-  }).run();
+  await indexOnce(chain.url, dbPath, c.deployment);
   const headBlock = await chain.provider.getBlockNumber();
 
   // ----------------------------------------------------------------------------------------- expectations

@@ -15,8 +15,6 @@ import {
   type ParamType,
 } from "ethers";
 import path from "node:path";
-import { createIndexer } from "../../indexer/indexer";
-import { silentLogger } from "../../indexer/log";
 import { DERIVED_TABLES } from "../../indexer/store/schema";
 import { openStore, type Store } from "../../indexer/store/store";
 import type { ILicenceRegistry } from "../../typechain-types/contracts/Settlement";
@@ -29,6 +27,7 @@ import {
   type AccountName,
   type Consortium,
   type NodeKind,
+  indexOnce,
 } from "./harness";
 
 const DAY = 86_400;
@@ -59,19 +58,7 @@ const LICENCE_STATUS: Record<number, string> = {
 // ---------------------------------------------------------------------------------------------------------
 
 async function indexChain(c: Consortium, dbPath: string): Promise<void> {
-  await createIndexer({
-    rpcUrl: c.chain.url,
-    dbPath,
-    deployment: c.deployment,
-    confirmations: 0,
-    finalityDepth: 64,
-    pollIntervalMs: 50,
-    maxRange: 2000,
-    concurrency: 3,
-    once: true,
-    reset: false,
-    log: silentLogger,
-  }).run();
+  await indexOnce(c.chain.url, dbPath, c.deployment);
 }
 
 function withStore<T>(dbPath: string, fn: (store: Store) => T): T {

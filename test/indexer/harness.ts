@@ -12,6 +12,8 @@ import { ethers, HDNodeWallet, JsonRpcProvider, NonceManager, type Signer } from
 import { DemoStablecoin__factory, DisputeRegistry__factory, Settlement__factory } from "../../typechain-types";
 import type { DemoStablecoin, DisputeRegistry, Settlement } from "../../typechain-types";
 import type { Deployment } from "../../scripts/lib/deployment";
+import { createIndexer, type IndexerConfig } from "../../indexer/indexer";
+import { silentLogger } from "../../indexer/log";
 
 const ROOT = path.join(__dirname, "..", "..");
 const MNEMONIC = "test test test test test test test test test test test junk"; // both nodes' default accounts
@@ -240,4 +242,37 @@ export function writeDeploymentFile(dir: string, deployment: Deployment): string
 
 export function saleIdOf(channelId: number, orderRef: string): string {
   return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["uint8", "bytes32"], [channelId, orderRef]));
+}
+
+/** The indexer's configuration for a test: follows `rpcUrl` into `dbPath`, catches up once, logs nothing. */
+export function testIndexerConfig(
+  rpcUrl: string,
+  dbPath: string,
+  deployment: Deployment,
+  overrides: Partial<IndexerConfig> = {},
+): IndexerConfig {
+  return {
+    rpcUrl,
+    dbPath,
+    deployment,
+    confirmations: 0,
+    finalityDepth: 64,
+    pollIntervalMs: 50,
+    maxRange: 2000,
+    concurrency: 3,
+    once: true,
+    reset: false,
+    log: silentLogger,
+    ...overrides,
+  };
+}
+
+/** Runs the real indexer until it has caught up with the chain. */
+export async function indexOnce(
+  rpcUrl: string,
+  dbPath: string,
+  deployment: Deployment,
+  overrides: Partial<IndexerConfig> = {},
+): Promise<void> {
+  await createIndexer(testIndexerConfig(rpcUrl, dbPath, deployment, overrides)).run();
 }

@@ -12,29 +12,25 @@ import { expect } from "chai";
 import { ethers, type NonceManager } from "ethers";
 import { EXIT, FatalIndexerError } from "../../indexer/errors";
 import { createIndexer, type IndexerConfig } from "../../indexer/indexer";
-import { silentLogger } from "../../indexer/log";
 import { openStore } from "../../indexer/store/store";
 import type { Deployment } from "../../scripts/lib/deployment";
-import { ACCOUNT_NAMES, activeLicence, deployConsortium, saleIdOf, startChain, tempDir, type Consortium, type TestChain } from "./harness";
+import {
+  ACCOUNT_NAMES,
+  activeLicence,
+  deployConsortium,
+  saleIdOf,
+  startChain,
+  tempDir,
+  testIndexerConfig,
+  type Consortium,
+  type TestChain,
+} from "./harness";
 
 type Reporter = "taobao" | "jd";
 const SALE_STATUS = ["none", "escrowed", "frozen", "claimable", "refunded"] as const;
 
 function config(chain: TestChain, dbPath: string, deployment: Deployment, overrides: Partial<IndexerConfig> = {}): IndexerConfig {
-  return {
-    rpcUrl: chain.url,
-    dbPath,
-    deployment,
-    confirmations: 0,
-    finalityDepth: 64,
-    pollIntervalMs: 20,
-    maxRange: 2000,
-    concurrency: 3,
-    once: true,
-    reset: false,
-    log: silentLogger,
-    ...overrides,
-  };
+  return testIndexerConfig(chain.url, dbPath, deployment, { pollIntervalMs: 20, ...overrides });
 }
 
 async function index(chain: TestChain, dbPath: string, deployment: Deployment, overrides: Partial<IndexerConfig> = {}): Promise<void> {
