@@ -13,7 +13,7 @@ Options (environment variable in brackets):
   --confirmations <n>      stay n blocks behind the head [INDEXER_CONFIRMATIONS] (default 0)
   --finality-depth <n>     deepest reorg to reconcile; 0 on Besu QBFT [INDEXER_FINALITY_DEPTH] (default 64)
   --poll-interval <ms>     how often to look for new blocks [INDEXER_POLL_INTERVAL_MS] (default 500)
-  --max-range <blocks>     largest eth_getLogs range [INDEXER_MAX_RANGE] (default 2000; Besu's default limit is 1000)
+  --max-range <blocks>     largest eth_getLogs range [INDEXER_MAX_RANGE] (default 2000; keep it ≤ Besu's --rpc-max-logs-range)
   --concurrency <n>        eth_getLogs requests in flight during backfill [INDEXER_CONCURRENCY] (default 3)
   --once                   catch up with the chain, then exit
   --reset                  delete the database first and index again from the deployment block

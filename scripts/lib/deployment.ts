@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { ContractFactory, Contract, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 
 /** What the deploy script records, and what the indexer and the tasks read: where each contract lives. */
@@ -19,10 +20,15 @@ export interface Deployment {
   };
 }
 
-export const DEPLOYMENTS_DIR = path.join(__dirname, "..", "..", "deployments");
+const ROOT = path.join(__dirname, "..", "..");
+
+/** Where deployment files live: deployments/, or REELSPLIT_DEPLOYMENTS_DIR (the end-to-end tests use a temporary one). */
+export function deploymentsDir(): string {
+  return process.env.REELSPLIT_DEPLOYMENTS_DIR ?? path.join(ROOT, "deployments");
+}
 
 export function deploymentPath(chainId: number | bigint): string {
-  return path.join(DEPLOYMENTS_DIR, `${chainId}.json`);
+  return path.join(deploymentsDir(), `${chainId}.json`);
 }
 
 export function readDeployment(chainId: number | bigint): Deployment | undefined {
@@ -32,56 +38,80 @@ export function readDeployment(chainId: number | bigint): Deployment | undefined
 }
 
 export function writeDeployment(d: Deployment): string {
-  fs.mkdirSync(DEPLOYMENTS_DIR, { recursive: true });
+  fs.mkdirSync(deploymentsDir(), { recursive: true });
   const file = deploymentPath(d.chainId);
   fs.writeFileSync(file, JSON.stringify(d, null, 2) + "\n");
   return file;
 }
 
+/** A compiled contract from Hardhat's artifacts (read at run time, so this module loads before the first compile). */
+export function readArtifact(name: string): { abi: unknown[]; bytecode: string } {
+  const file = path.join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
+  if (!fs.existsSync(file)) throw new Error(`no compiled artifact for ${name}: run \`npm run build\` first`);
+  return JSON.parse(fs.readFileSync(file, "utf8")) as { abi: unknown[]; bytecode: string };
+}
+
+/** Connects to a deployed contract by its artifact name. */
+export function contractAt(name: string, address: string, runner: Signer): Contract {
+  return new Contract(address, readArtifact(name).abi as never, runner);
+}
+
+async function deploy(name: string, deployer: Signer, args: unknown[]) {
+  const { abi, bytecode } = readArtifact(name);
+  const contract = await new ContractFactory(abi as never, bytecode, deployer).deploy(...args);
+  const receipt = await contract.deploymentTransaction()!.wait();
+  return { contract: contract as Contract, address: await contract.getAddress(), blockNumber: receipt!.blockNumber };
+}
+
 /**
  * Deploys Settlement and DisputeRegistry (and, if asked, the demo stablecoin), wires the dispute registry
- * in, and allows the demo stablecoin. The deploying account becomes the consortium admin unless `admin`
- * names another; it keeps no other power.
+ * in, and allows the demo stablecoin. `deployer` becomes the consortium admin unless `admin` names another;
+ * it keeps no other power.
  */
-export async function deployConsortium(
-  hre: HardhatRuntimeEnvironment,
-  options: { admin?: string; demoToken?: boolean } = {},
-): Promise<Deployment> {
-  const { ethers } = hre;
-  const [deployer] = await ethers.getSigners();
-  if (!deployer) throw new Error("no account to deploy from: set CONSORTIUM_PRIVATE_KEYS for this network");
-  const admin = options.admin ?? deployer.address;
-  const network = await ethers.provider.getNetwork();
-  const genesis = await ethers.provider.getBlock(0);
+export async function deployContracts(deployer: Signer, options: { admin?: string; demoToken?: boolean } = {}): Promise<Deployment> {
+  const provider = deployer.provider;
+  if (!provider) throw new Error("the deploying account is not connected to a chain");
+  const deployerAddress = await deployer.getAddress();
+  const admin = options.admin ?? deployerAddress;
+  const network = await provider.getNetwork();
+  const genesis = await provider.getBlock(0);
+  const send = async (tx: Promise<{ wait(): Promise<unknown> }>) => (await tx).wait();
 
-  const settlement = await ethers.deployContract("Settlement", [deployer.address]);
-  const settlementReceipt = await settlement.deploymentTransaction()!.wait();
-  const disputes = await ethers.deployContract("DisputeRegistry", [await settlement.getAddress()]);
-  await disputes.waitForDeployment();
-  await (await settlement.grantRole(await settlement.DISPUTE_REGISTRY_ROLE(), await disputes.getAddress())).wait();
+  const settlement = await deploy("Settlement", deployer, [deployerAddress]);
+  const disputes = await deploy("DisputeRegistry", deployer, [settlement.address]);
+  const s = settlement.contract;
+  await send(s.getFunction("grantRole")(await s.getFunction("DISPUTE_REGISTRY_ROLE")(), disputes.address));
 
   let demoToken: string | undefined;
   if (options.demoToken) {
-    const token = await ethers.deployContract("DemoStablecoin", [admin]);
-    await token.waitForDeployment();
-    demoToken = await token.getAddress();
-    await (await settlement.allowToken(demoToken)).wait();
+    demoToken = (await deploy("DemoStablecoin", deployer, [admin])).address;
+    await send(s.getFunction("allowToken")(demoToken));
   }
-  if (admin.toLowerCase() !== deployer.address.toLowerCase()) {
-    const adminRole = await settlement.DEFAULT_ADMIN_ROLE();
-    await (await settlement.grantRole(adminRole, admin)).wait();
-    await (await settlement.renounceRole(adminRole, deployer.address)).wait();
+  if (admin.toLowerCase() !== deployerAddress.toLowerCase()) {
+    const adminRole = await s.getFunction("DEFAULT_ADMIN_ROLE")();
+    await send(s.getFunction("grantRole")(adminRole, admin));
+    await send(s.getFunction("renounceRole")(adminRole, deployerAddress));
   }
   return {
     chainId: Number(network.chainId),
     genesisHash: genesis!.hash!,
-    deploymentBlock: settlementReceipt!.blockNumber,
+    deploymentBlock: settlement.blockNumber,
     deployedAt: new Date().toISOString(),
     admin,
     contracts: {
-      Settlement: await settlement.getAddress(),
-      DisputeRegistry: await disputes.getAddress(),
+      Settlement: settlement.address,
+      DisputeRegistry: disputes.address,
       ...(demoToken ? { DemoStablecoin: demoToken } : {}),
     },
   };
+}
+
+/** `deployContracts` from the network's first account. */
+export async function deployConsortium(
+  hre: HardhatRuntimeEnvironment,
+  options: { admin?: string; demoToken?: boolean } = {},
+): Promise<Deployment> {
+  const [deployer] = await hre.ethers.getSigners();
+  if (!deployer) throw new Error("no account to deploy from: set CONSORTIUM_PRIVATE_KEYS for this network");
+  return deployContracts(deployer, options);
 }
