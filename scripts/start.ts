@@ -198,7 +198,7 @@ export async function startStack(options: StartOptions, say: (line: string) => v
     const reset = !options.rpc || options.reset; // a fresh local chain means a fresh database
     if (reset) for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(options.dbPath + suffix, { force: true });
     let caughtUp: () => void = () => {};
-    const firstProgress = new Promise<void>((resolve) => (caughtUp = resolve));
+    const caughtUpOnce = new Promise<void>((resolve) => (caughtUp = resolve));
     const indexer: Indexer = createIndexer({
       rpcUrl,
       dbPath: options.dbPath,
@@ -211,15 +211,16 @@ export async function startStack(options: StartOptions, say: (line: string) => v
       once: false,
       reset,
       log: createLogger({ format: "json", stream: stackLog }),
-      onProgress: () => caughtUp(),
+      onProgress: (p) => (p.phase === "live" || p.indexedBlock >= p.targetBlock) && caughtUp(),
     });
     const running = indexer.run();
     stops.push(async () => {
       indexer.stop();
       await running.catch(() => {});
     });
-    // The API opens the database read-only, so it starts once the indexer has written its first range.
-    await Promise.race([firstProgress, running.then(() => Promise.reject(new Error("the indexer stopped before it started")))]);
+    // The API opens the database read-only, so it starts once the indexer has caught up with the chain:
+    // what it serves from the first request on includes everything deployed and seeded above.
+    await Promise.race([caughtUpOnce, running.then(() => Promise.reject(new Error("the indexer stopped before it started")))]);
     running.catch((err: Error) => say(`the indexer stopped: ${err.message}`));
 
     const app = await build({ dbPath: options.dbPath, rpcUrl, logger: { level: "info", stream: stackLog } });

@@ -6,7 +6,7 @@
  * Everything goes through the contracts as the parties would call them; nothing is written to the
  * database directly. Amounts are bigint in the demo stablecoin's smallest unit (fen: 2 decimals).
  */
-import { ethers, NonceManager, type JsonRpcProvider, type Signer } from "ethers";
+import { ethers, type JsonRpcProvider, type Signer } from "ethers";
 import {
   DemoStablecoin__factory,
   DisputeRegistry__factory,
@@ -129,17 +129,14 @@ function prng(seed: number) {
   };
 }
 
-/** The demo's parties as signers of a dev node that holds their keys (hardhat node, anvil). */
+/**
+ * The demo's parties as signers of a dev node that holds their keys (hardhat node, anvil). The node fills
+ * in each transaction's nonce, so a Hardhat task sent from the same account while the stream runs does
+ * not collide with it.
+ */
 export async function demoAccounts(provider: JsonRpcProvider): Promise<Demo["accounts"]> {
-  const entries = await Promise.all(
-    DEMO_ACCOUNTS.map(async ({ name }, i) => {
-      const inner = await provider.getSigner(i);
-      const signer = new NonceManager(inner) as NonceManager & { address: string };
-      signer.address = inner.address;
-      return [name, signer] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as unknown as Demo["accounts"];
+  const signers = await Promise.all(DEMO_ACCOUNTS.map((_, i) => provider.getSigner(i)));
+  return Object.fromEntries(DEMO_ACCOUNTS.map(({ name }, i) => [name, signers[i]!])) as unknown as Demo["accounts"];
 }
 
 /**
