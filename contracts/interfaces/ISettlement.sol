@@ -84,7 +84,8 @@ interface ISettlement {
     /// @notice A batch holds 1 to `maxOrders` orders.
     error SettlementBatchSize(uint256 orders, uint256 maxOrders);
     /// @notice The vault received `received` units of the token where `expected` were due: fee-on-transfer
-    /// and rebasing tokens cannot be settled.
+    /// tokens cannot be settled. Only the pull itself is checked: a token whose balances change between
+    /// transactions (rebasing) is not detected and must never be allowed.
     error SettlementTransferMismatch(address token, uint256 expected, uint256 received);
     /// @notice No sale has id `saleId`.
     error SettlementUnknownSale(bytes32 saleId);
