@@ -211,7 +211,7 @@ export async function startStack(options: StartOptions, say: (line: string) => v
       once: false,
       reset,
       log: createLogger({ format: "json", stream: stackLog }),
-      onProgress: (p) => (p.phase === "live" || p.indexedBlock >= p.targetBlock) && caughtUp(),
+      onProgress: (p) => p.indexedBlock >= p.targetBlock && caughtUp(),
     });
     const running = indexer.run();
     stops.push(async () => {
