@@ -16,4 +16,18 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // The dashboard: plain ES modules run by the browser (no bundler), so browser globals.
+    files: ["web/**/*.js"],
+    languageOptions: {
+      globals: Object.fromEntries(
+        (
+          "window document location navigator localStorage fetch console URL URLSearchParams Node Element " +
+          "setTimeout clearTimeout setInterval clearInterval"
+        )
+          .split(" ")
+          .map((name) => [name, "readonly"]),
+      ),
+    },
+  },
 );

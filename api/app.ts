@@ -3,7 +3,9 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import db from "./plugins/db";
-import problems from "./plugins/problems";
+import problems, { frameworkErrors } from "./plugins/problems";
+import security, { clientErrorHandler, LIMITS, type RateLimitOption } from "./plugins/security";
+import auth, { type AuthConfig } from "./plugins/auth";
 import metrics from "./plugins/metrics";
 import { createRepositories, type Repositories } from "./repositories";
 import { createVerifier, type Verifier } from "./lib/verify";
@@ -29,6 +31,12 @@ export interface AppOptions {
   /** JSON-RPC endpoint for `/audit/sales/:saleId/verify`; without it that route answers 503. */
   rpcUrl?: string;
   logger?: FastifyServerOptions["logger"];
+  /** API keys (a key file's path, or its content): with it, party data needs a key; without, all is public. */
+  authConfig?: string | AuthConfig;
+  /** Origins allowed to call the API from a browser; CORS is closed without them. */
+  corsOrigins?: string[];
+  /** Requests per minute (or window) per client IP; default 600 a minute; `false` for none (benchmarks). */
+  rateLimit?: RateLimitOption;
 }
 
 /** The API as a Fastify instance, not listening: `server.ts` listens, tests `inject`. */
@@ -38,9 +46,17 @@ export async function build(options: AppOptions) {
     // Unknown query parameters are refused with a 400, not silently stripped; query strings are coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true, verbose: true } },
     return503OnClosing: true,
+    bodyLimit: LIMITS.bodyLimit,
+    routerOptions: { maxParamLength: LIMITS.maxParamLength },
+    http: { maxHeaderSize: LIMITS.maxHeaderSize },
+    requestTimeout: LIMITS.requestTimeoutMs,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(problems);
+  await app.register(security, { corsOrigins: options.corsOrigins, rateLimit: options.rateLimit });
+  await app.register(auth, { authConfig: options.authConfig });
   await app.register(db, { dbPath: options.dbPath });
   app.decorate("repos", createRepositories(app.db));
   app.decorate("verifier", options.rpcUrl ? createVerifier(options.rpcUrl) : undefined);
@@ -66,6 +82,12 @@ export async function build(options: AppOptions) {
         { name: "audit", description: "the raw trail, and proof against the chain" },
         { name: "operations" },
       ],
+      components: {
+        securitySchemes: {
+          bearerKey: { type: "http", scheme: "bearer", description: "an API key (rsk_…) from npm run apikey" },
+          apiKeyHeader: { type: "apiKey", in: "header", name: "x-api-key", description: "the same key in an x-api-key header" },
+        },
+      },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}` },
   });
@@ -78,7 +100,9 @@ export async function build(options: AppOptions) {
   await app.register(partyRoutes);
   await app.register(disputeRoutes);
   await app.register(auditRoutes);
-  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  await app.register(import("./routes/stats"));
+  await app.register(import("./plugins/dashboard"));
+  app.get("/openapi.json", { schema: { hide: true }, config: { access: "public" } }, async () => app.swagger());
   return app;
 }
 

@@ -214,22 +214,30 @@ export function createRepositories(db: Database.Database) {
     txHash: r.tx_hash,
   });
 
-  /** Licences in which `party` is the rights holder, the MCN or the platform (index-backed union). */
-  const PARTY_LICENCES =
-    "SELECT licence_id FROM licences WHERE rights_holder = @party UNION SELECT licence_id FROM licences WHERE mcn = @party " +
-    "UNION SELECT licence_id FROM licences WHERE platform = @party";
+  /** Licences in which the address bound to `@param` is the rights holder, the MCN or the platform (index-backed union). */
+  const partyLicences = (param: string) =>
+    `SELECT licence_id FROM licences WHERE rights_holder = @${param} UNION SELECT licence_id FROM licences WHERE mcn = @${param} ` +
+    `UNION SELECT licence_id FROM licences WHERE platform = @${param}`;
+  const PARTY_LICENCES = partyLicences("party");
 
   /**
    * Disputes a party takes part in, as the contract counts them: it opened it or added evidence, it is a
    * party of the licence concerned, or it reports for the sale's channel (a sale dispute) or for a channel
    * in the licence's scope (a licence dispute).
    */
-  const DISPUTE_PARTY =
-    `d.opened_by = @party OR d.dispute_id IN (SELECT dispute_id FROM evidence WHERE added_by = @party) ` +
-    `OR d.licence_id IN (${PARTY_LICENCES}) ` +
-    `OR d.channel_id IN (SELECT channel_id FROM channels WHERE reporter = @party) ` +
+  const disputeParty = (param: string) =>
+    `d.opened_by = @${param} OR d.dispute_id IN (SELECT dispute_id FROM evidence WHERE added_by = @${param}) ` +
+    `OR d.licence_id IN (${partyLicences(param)}) ` +
+    `OR d.channel_id IN (SELECT channel_id FROM channels WHERE reporter = @${param}) ` +
     `OR (d.kind = 'licence' AND d.licence_id IN (SELECT lc.licence_id FROM licence_channels lc ` +
-    `JOIN channels c ON c.channel_id = lc.channel_id WHERE c.reporter = @party))`;
+    `JOIN channels c ON c.channel_id = lc.channel_id WHERE c.reporter = @${param}))`;
+  const DISPUTE_PARTY = disputeParty("party");
+  /**
+   * What a party key may see (`viewer`, see api/plugins/auth.ts): the sales of licences it is a party of, and
+   * the disputes it takes part in. The `party` filters above are the user's choice; these are imposed.
+   */
+  const VIEWER_SALE = `s.licence_id IN (${partyLicences("viewer")})`;
+  const VIEWER_DISPUTE = `(${disputeParty("viewer")})`;
 
   /** A keyset page; `views` renders the page's rows together, so it can fetch their details in one go. */
   function page<R, V>(
@@ -288,6 +296,8 @@ export function createRepositories(db: Database.Database) {
         to?: string;
         limit: number;
         cursor?: string;
+        /** a party key's address: only the sales of its licences */
+        viewer?: string;
       }) {
         const after = decodeCursor(f.cursor, ["number", "number"]);
         const where = new Where();
@@ -295,6 +305,7 @@ export function createRepositories(db: Database.Database) {
         if (f.licenceId !== undefined) where.add("s.licence_id = @licenceId", { licenceId: f.licenceId });
         if (f.channel !== undefined) where.add("s.channel_id = @channel", { channel: channelId(f.channel) ?? -1 });
         if (f.party) where.add(`s.licence_id IN (${PARTY_LICENCES})`, { party: f.party });
+        if (f.viewer) where.add(VIEWER_SALE, { viewer: f.viewer });
         if (f.status) where.add("s.status = @status", { status: f.status });
         // Block times are whole seconds: a sale at second T is at or after `from` when T >= ceil(from), and
         // before `to` when T < ceil(to).
@@ -309,8 +320,13 @@ export function createRepositories(db: Database.Database) {
           (rows) => rows.map((r) => saleView(r, false)),
         );
       },
-      byId(saleId: string) {
-        const r = stmt("SELECT * FROM sales WHERE sale_id = ?").get(saleId.toLowerCase()) as SaleRow | undefined;
+      /** A sale; with `viewer`, undefined unless it is under one of the viewer's licences. */
+      byId(saleId: string, viewer?: string) {
+        const r = (
+          viewer
+            ? stmt(`SELECT s.* FROM sales s WHERE s.sale_id = @saleId AND ${VIEWER_SALE}`).get({ saleId: saleId.toLowerCase(), viewer })
+            : stmt("SELECT * FROM sales WHERE sale_id = ?").get(saleId.toLowerCase())
+        ) as SaleRow | undefined;
         return r && saleView(r, true);
       },
       row(saleId: string) {
@@ -388,7 +404,7 @@ export function createRepositories(db: Database.Database) {
       },
     },
     disputes: {
-      list(f: { status?: string; licenceId?: number; saleId?: string; party?: string; limit: number; cursor?: string }) {
+      list(f: { status?: string; licenceId?: number; saleId?: string; party?: string; limit: number; cursor?: string; viewer?: string }) {
         const after = decodeCursor(f.cursor, ["number"]);
         const where = new Where();
         if (after) where.add("d.dispute_id > @after", { after: after[0] });
@@ -396,6 +412,7 @@ export function createRepositories(db: Database.Database) {
         if (f.licenceId !== undefined) where.add("d.licence_id = @licenceId", { licenceId: f.licenceId });
         if (f.saleId) where.add("d.target = @saleId", { saleId: f.saleId.toLowerCase() });
         if (f.party) where.add(`(${DISPUTE_PARTY})`, { party: f.party });
+        if (f.viewer) where.add(VIEWER_DISPUTE, { viewer: f.viewer });
         const sql = `SELECT d.* FROM disputes d ${where.sql} ORDER BY d.dispute_id LIMIT @limit`;
         return page<DisputeRow, ReturnType<typeof disputeView>>(
           sql,
@@ -405,8 +422,13 @@ export function createRepositories(db: Database.Database) {
           (rows) => rows.map(disputeView),
         );
       },
-      byId(id: number) {
-        const r = stmt("SELECT * FROM disputes WHERE dispute_id = ?").get(id) as DisputeRow | undefined;
+      /** A dispute; with `viewer`, undefined unless the viewer takes part in it. */
+      byId(id: number, viewer?: string) {
+        const r = (
+          viewer
+            ? stmt(`SELECT d.* FROM disputes d WHERE d.dispute_id = @id AND ${VIEWER_DISPUTE}`).get({ id, viewer })
+            : stmt("SELECT * FROM disputes WHERE dispute_id = ?").get(id)
+        ) as DisputeRow | undefined;
         return r && disputeView(r);
       },
     },

@@ -1,14 +1,20 @@
 import fp from "fastify-plugin";
-import type { FastifyError, FastifyReply } from "fastify";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { BadCursorError } from "../lib/cursor";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
   406: "Not Acceptable",
+  408: "Request Timeout",
+  413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
@@ -20,6 +26,19 @@ export function problem(reply: FastifyReply, status: number, detail: string) {
     .code(status)
     .type("application/problem+json")
     .send(JSON.stringify({ type: "about:blank", title: TITLES[status] ?? "Error", status, detail, instance: reply.request.url }));
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route or hook runs — a path that is not
+ * valid percent-encoded UTF-8 (400) or a path segment longer than `maxParamLength` (414) — as problems too.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH")
+    return problem(reply, 414, "a path segment is longer than any id this API takes (100 characters at most): check the URL");
+  if (err.code === "FST_ERR_BAD_URL")
+    return problem(reply, 400, "the URL is not valid percent-encoded UTF-8: encode each byte of a non-ASCII character as %XX");
+  const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  return problem(reply, status, "the request could not be routed: check the URL against /docs");
 }
 
 /**
@@ -42,6 +61,8 @@ export default fp(
         return problem(reply, 400, detail);
       }
       if (err instanceof BadCursorError) return problem(reply, 400, err.message);
+      if (err.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+        return problem(reply, 413, "the request body is too large: every route of this API is a GET and takes no body");
       const status = err.statusCode ?? 500;
       if (status >= 400 && status < 500) return problem(reply, status, err.message);
       request.log.error({ err }, "request failed");

@@ -37,6 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/audit/events",
     {
+      config: { access: "auditor" },
       schema: {
         tags: ["audit"],
         summary: "The raw event trail in chain order; format=csv streams all matching rows as CSV",
@@ -84,6 +85,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/audit/sales/:saleId/verify",
     {
+      config: { access: "auditor" },
       schema: {
         tags: ["audit"],
         summary: "Proves a sale against the chain: re-reads its receipt now and compares every field",

@@ -6,6 +6,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/health",
     {
+      config: { access: "public" },
       schema: {
         tags: ["operations"],
         summary: "Is the indexer caught up with the chain?",

@@ -9,6 +9,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/licences",
     {
+      config: { access: "public" },
       schema: {
         tags: ["licences"],
         summary: "Licences, filtered by party, channel or status",
@@ -41,6 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/licences/:licenceId",
     {
+      config: { access: "public" },
       schema: {
         tags: ["licences"],
         summary: "One licence: parties, split, scope, window, status and sales totals",

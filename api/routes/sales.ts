@@ -4,14 +4,17 @@ import { Address, Bytes32, Cursor, ErrorResponses, IsoTime, Limit, NoQuery } fro
 import { SaleStatus } from "../schemas/resources";
 import { checksum } from "../lib/format";
 import { problem } from "../plugins/problems";
+import { viewerOf } from "../plugins/auth";
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/sales",
     {
+      config: { access: "party" },
       schema: {
         tags: ["sales"],
         summary: "Sales in chain order, filtered by licence, channel, party, status or time",
+        description: "A party key lists only the sales of licences it is a party of.",
         querystring: Type.Object(
           {
             licenceId: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -28,21 +31,29 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref("SalePage"), 400: ErrorResponses[400] },
       },
     },
-    async (req) => app.repos.sales.list({ ...req.query, party: req.query.party && checksum(req.query.party) }),
+    async (req) => app.repos.sales.list({ ...req.query, party: req.query.party && checksum(req.query.party), viewer: viewerOf(req) }),
   );
 
   app.get(
     "/sales/:saleId",
     {
+      config: { access: "party" },
       schema: {
         tags: ["sales"],
         summary: "One sale: amounts, shares, status, release time, transaction and disputes",
+        description: "A party key sees only the sales of licences it is a party of: any other sale is a 404.",
         params: Type.Object({ saleId: Bytes32 }),
         querystring: NoQuery,
         response: { 200: Type.Ref("Sale"), ...ErrorResponses },
       },
     },
-    async (req, reply) => app.repos.sales.byId(req.params.saleId) ?? problem(reply, 404, `there is no sale ${req.params.saleId}`),
+    async (req, reply) => {
+      const viewer = viewerOf(req);
+      return (
+        app.repos.sales.byId(req.params.saleId, viewer) ??
+        problem(reply, 404, `there is no sale ${req.params.saleId}${viewer ? ` under a licence ${viewer} is a party of` : ""}`)
+      );
+    },
   );
 };
 export default routes;

@@ -453,7 +453,7 @@ async function apiModules(): Promise<{ build: typeof Build; createRepositories: 
 /** Child process mode: serve one database with the real app plus GET /hello, report the port over IPC. */
 async function serve(dbPath: string) {
   const { build } = await apiModules();
-  const app = await build({ dbPath });
+  const app = await build({ dbPath, rateLimit: false }); // measure the routes, not the rate limiter
   app.get("/hello", async () => ({ hello: "world" }));
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
@@ -665,7 +665,7 @@ async function profile(info: DbInfo, d: DbSample) {
     },
     { route: "GET /licences?limit=50", n: 300, call: () => rec.repos.licences.list({ limit: 50 }), path: () => "/licences?limit=50" },
   ];
-  const app = await build({ dbPath: info.file });
+  const app = await build({ dbPath: info.file, rateLimit: false });
   app.get("/hello", async () => ({ hello: "world" }));
   await app.ready();
   const inject = async (n: number, p: (i: number) => string) => {

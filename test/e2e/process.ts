@@ -104,6 +104,6 @@ export async function within<T>(ms: number, what: string, probe: () => Promise<T
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 50)); // the next look, not a synchronisation: the deadline decides
+    await new Promise((r) => setTimeout(r, 100)); // the next look, not a synchronisation: the deadline decides (and 10 looks a second stay far below the API's rate limit)
   }
 }
