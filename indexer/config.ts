@@ -21,7 +21,8 @@ Options (environment variable in brackets):
   --help
 
 Exit codes: 0 stopped or caught up (--once); 1 bad configuration; 2 the database belongs to another chain
-or deployment, or a reorg went deeper than the finality depth (run with --reset); 3 the RPC endpoint kept failing.`;
+or deployment, or a reorg went deeper than the finality depth (run with --reset); 3 the RPC endpoint kept failing
+at start or with --once (following the chain, the indexer waits for the node and reports it in /health).`;
 
 export interface CliConfig {
   rpcUrl: string;

@@ -54,7 +54,20 @@ export function defaultDeploymentPath(chainId: number): string {
 export function createIndexer(config: IndexerConfig): Indexer {
   const { log } = config;
   const catalogue = eventCatalogue();
-  const rpc = createRpc({ url: config.rpcUrl, catalogue, log });
+  // The RPC client logs a warning for each failed attempt before it retries (with back-off, for up to half a
+  // minute, and then again for as long as the node stays away): while the database is open, each one is also recorded as the last error, so that /health shows
+  // an unreachable node at once instead of a frozen head and no error.
+  let onRpcFailure: ((fields: Record<string, unknown>) => void) | undefined;
+  const rpcLog: Logger = {
+    debug: (fields, msg) => log.debug(fields, msg),
+    info: (fields, msg) => log.info(fields, msg),
+    warn: (fields, msg) => {
+      log.warn(fields, msg);
+      onRpcFailure?.(fields);
+    },
+    error: (fields, msg) => log.error(fields, msg),
+  };
+  const rpc = createRpc({ url: config.rpcUrl, catalogue, log: rpcLog });
   let stopping = false;
   let wake: (() => void) | undefined;
 
@@ -80,6 +93,8 @@ export function createIndexer(config: IndexerConfig): Indexer {
     }
     if (config.reset) removeDatabase(config.dbPath, log);
     const store = openStore(config.dbPath);
+    onRpcFailure = (fields) =>
+      store.setHealth({ lastError: `${String(fields.what)}: ${String(fields.error)}`, lastErrorAt: new Date().toISOString() });
     try {
       checkDatabaseMatches(store, chainId, genesis.hash, deployment, config.dbPath);
       await follow(store, deployment);
@@ -87,6 +102,7 @@ export function createIndexer(config: IndexerConfig): Indexer {
       store.setHealth({ lastError: (err as Error).message, lastErrorAt: new Date().toISOString() });
       throw err;
     } finally {
+      onRpcFailure = undefined;
       store.close();
     }
   }
@@ -174,8 +190,13 @@ export function createIndexer(config: IndexerConfig): Indexer {
               const header = await rpc.header(BigInt(n));
               if (!header) break;
               if (header.parentHash !== cp.hash) break; // the next pass finds the reorg and reconciles it
-              const logs = await rpc.logsOfBlock(addresses, header.hash);
-              if (logs.some((l) => l.blockHash !== header.hash)) break;
+              // A reorg between the header and the logs: nodes that dropped the block (anvil, Hardhat after
+              // evm_revert) refuse its hash. If it is no longer the block at this height, stop here like above.
+              const logs = await rpc.logsOfBlock(addresses, header.hash).catch(async (err: unknown) => {
+                if ((await rpc.header(BigInt(n)))?.hash === header.hash) throw err;
+                return undefined;
+              });
+              if (!logs || logs.some((l) => l.blockHash !== header.hash)) break;
               cp = { number: n, hash: header.hash };
               await commit(logs, new Map([[header.number, header.timestamp]]), cp);
               store.setHealth({ headBlock: head, indexedBlock: n });
@@ -194,10 +215,15 @@ export function createIndexer(config: IndexerConfig): Indexer {
         if (config.once) return;
         await sleep(config.pollIntervalMs);
       } catch (err) {
-        if (err instanceof FatalIndexerError || !isRetryable(err)) throw err;
-        store.setHealth({ lastError: (err as Error).message.split("\n")[0], lastErrorAt: new Date().toISOString() });
-        log.warn({ error: (err as Error).message.split("\n")[0] }, "sync pass failed, retrying");
-        await sleep(config.pollIntervalMs);
+        // Following the chain, a node that stays away is waited for: the RPC client has already backed off
+        // through its retries; the indexer says so in /health and tries again, however long it takes.
+        // Catching up once (`--once`) gives up instead, with exit code 3.
+        const unreachable = err instanceof FatalIndexerError && err.exitCode === EXIT.RPC_UNAVAILABLE && !config.once;
+        if (!unreachable && (err instanceof FatalIndexerError || !isRetryable(err))) throw err;
+        const message = (err as Error).message.split("\n")[0];
+        store.setHealth({ lastError: message, lastErrorAt: new Date().toISOString() });
+        log.warn({ error: message }, unreachable ? "the node is unreachable; waiting for it" : "sync pass failed, retrying");
+        await sleep(unreachable ? Math.max(config.pollIntervalMs, 1000) : config.pollIntervalMs);
       }
     }
   }

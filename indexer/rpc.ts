@@ -40,7 +40,7 @@ export interface RpcOptions {
   url: string;
   catalogue: EventCatalogue;
   log: Logger;
-  /** Attempts for a retryable error before giving up (default 8, about a minute of back-off). */
+  /** Attempts for a retryable error before giving up (default 8: 15–30 s of back-off). */
   retries?: number;
   /** First back-off delay in ms (doubles each attempt, with jitter). */
   backoffMs?: number;
