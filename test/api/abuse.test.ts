@@ -12,7 +12,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { build, type App } from "../../api/app";
 import { generateKey } from "../../api/plugins/auth";
 import { DEFAULT_RATE_LIMIT, LIMITS } from "../../api/plugins/security";
-import { runScenario, type Scenario } from "./scenario";
+import { sharedScenario, type Scenario } from "./scenario";
 
 const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"] as const;
 type Method = (typeof METHODS)[number];
@@ -432,7 +432,7 @@ describe("API abuse", function () {
   this.timeout(600_000);
 
   before(async function () {
-    s = await runScenario();
+    s = await sharedScenario();
     app = await make({ rateLimit: false });
     const auditor = generateKey({ role: "auditor", id: "auditor" });
     const party = generateKey({ role: "party", address: s.address.mcn, id: "mcn" });

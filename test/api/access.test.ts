@@ -14,7 +14,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { build, type App } from "../../api/app";
 import { loadAuthConfig, parseAuthConfig } from "../../api/plugins/auth";
 import { createApiKey } from "../../scripts/apikey";
-import { runScenario, type Scenario } from "./scenario";
+import { sharedScenario, type Scenario } from "./scenario";
 
 interface PageJson<T> {
   items: T[];
@@ -70,7 +70,7 @@ describe("API access control", function () {
   this.timeout(300_000);
 
   before(async function () {
-    s = await runScenario();
+    s = await sharedScenario();
     configPath = path.join(s.dir, "keys", "api-keys.json");
     const mcn = createApiKey({ role: "party", address: s.address.mcn.toLowerCase(), config: configPath, note: "MCN of A" });
     keys.mcn = mcn.key;

@@ -13,7 +13,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { build, type App } from "../../api/app";
 import type * as R from "../../api/schemas/resources";
 import { openStore } from "../../indexer/store/store";
-import { expectedPayouts, normalise, runScenario, type ExpectedLicence, type ExpectedSale, type Scenario } from "./scenario";
+import { expectedPayouts, normalise, sharedScenario, type ExpectedLicence, type ExpectedSale, type Scenario } from "./scenario";
 
 type LicenceJson = Static<typeof R.Licence>;
 type SaleJson = Static<typeof R.Sale>;
@@ -179,7 +179,7 @@ describe("reelsplit API", function () {
   this.timeout(120_000);
 
   before(async function () {
-    s = await runScenario();
+    s = await sharedScenario();
     decimals = Number(await s.c.token.decimals());
     symbol = await s.c.token.symbol();
     app = await build({ dbPath: s.dbPath, rpcUrl: s.chain.url });

@@ -179,6 +179,21 @@ function decodeParam(param: ParamType, value: unknown): unknown {
   return normalise(value);
 }
 
+let shared: Promise<Scenario> | undefined;
+
+/**
+ * One scenario for every suite that only reads it (the API's routes, its abuse and access tests): built
+ * once per test run, about 40 s, and stopped after the last suite. Its `stop()` does nothing; a suite that
+ * changes the chain builds its own with `runScenario()`.
+ */
+export function sharedScenario(): Promise<Scenario> {
+  shared ??= runScenario();
+  return shared.then((s) => ({ ...s, stop: async () => {} }));
+}
+
+// Registered when a test file first imports this module, so on mocha's root suite: after every suite.
+if (typeof after === "function") after(async () => (await shared)?.stop());
+
 export async function runScenario(): Promise<Scenario> {
   const chain = await startChain("anvil");
   const tmp = tempDir("reelsplit-api-");
