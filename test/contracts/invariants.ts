@@ -2,13 +2,16 @@
  * The vault's books, checked against random use: a generator of operation sequences (plain data, so
  * fast-check can print and shrink a counter-example), a runner that plays a sequence against a fresh chain
  * and keeps a model of every account's credits and withdrawals from the decoded events, and the checks
- * run after every step. Shared by test/contracts/Invariants.test.ts (200 sequences) and
- * scripts/bench/invariants.ts (10,000 by default).
+ * run after every step. Shared by test/contracts/Invariants.test.ts (200 sequences), scripts/fuzz (10,000
+ * in `npm run fuzz`) and scripts/bench/invariants.ts.
  *
- * After every step, for each of the two settlement tokens:
+ * Three settlement tokens: the 2-decimal demo yuan, a second 2-decimal one and an 18-decimal one; gross
+ * amounts from 0 to past the 2^128 − 1 the vault accepts. After every step, for each token:
  *   token.balanceOf(vault) == Σ commission of known sales that getSale says are Escrowed or Frozen
  *                           + Σ claimable(account, token) over every account ever credited;
- * and for each (account, token): claimable == credited − withdrawn, withdrawn ≤ credited. Every SaleSettled
+ * for each (account, token): claimable == credited − withdrawn, withdrawn ≤ credited; every known sale is,
+ * field by field, what the events say (so a frozen sale never moves while frozen); and every licence still
+ * has the terms it was registered with (so an active licence's terms never change). Every SaleSettled
  * is checked as it is decoded: its three shares sum to its commission, the commission is
  * floor(gross × commissionBps / 10,000) and the shares are the licence's split (platform takes the rest).
  *
@@ -20,12 +23,12 @@ import fs from "node:fs";
 import path from "node:path";
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
-import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { Interface } from "ethers";
-import type { ContractTransactionResponse, ErrorDescription, ErrorFragment, Log, LogDescription, Result } from "ethers";
+import type { ErrorDescription, ErrorFragment, LogDescription, ParamType, Result } from "ethers";
 import { EVM_VERSION } from "../../hardhat.config";
-import type { DemoStablecoin } from "../../typechain-types";
+import type { DecimalsToken, DemoStablecoin } from "../../typechain-types";
 import { BPS, DAY, deployConsortium, ids } from "./fixtures";
 import type { Terms } from "./fixtures";
 
@@ -33,6 +36,15 @@ const HOUR = 60 * 60;
 
 /** Accounts a withdrawal may be made by or to: rights holders 0..1, MCNs 0..1, platforms 0..1, reporters 0..2, arbiter, outsider. */
 const PARTICIPANTS = 11;
+
+/** Settlement tokens: the fixture's dCNY (2 decimals), a second DemoStablecoin (2), a DecimalsToken (18). */
+export const TOKENS = 3;
+
+/** The largest gross the vault accepts: a sale's commission is stored in 128 bits. */
+export const MAX_GROSS = 2n ** 128n - 1n;
+
+/** What each reporter holds of each token: enough for any sequence of sales at the largest gross. */
+const FLOAT = 2n ** 250n;
 
 /** Sale status numbers of ISettlement.SaleStatus. */
 export const SaleStatus = { None: 0, Escrowed: 1, Frozen: 2, Claimable: 3, Refunded: 4 } as const;
@@ -45,7 +57,7 @@ export const SaleStatus = { None: 0, Escrowed: 1, Frozen: 2, Claimable: 3, Refun
  * One step of a sequence. Licences, sales and disputes are named by a pick (any natural number) that the
  * runner resolves against what exists at that point (`list[pick % list.length]`), so a sequence stays
  * meaningful while fast-check shrinks it. Accounts are indices: rights holders, MCNs and platforms 0..1,
- * reporters 0..2 (taobao, jd, pdd), tokens 0..1 (the fixture's dCNY, a second DemoStablecoin).
+ * reporters 0..2 (taobao, jd, pdd), tokens 0..2 (see TOKENS).
  */
 export type Op =
   | {
@@ -98,7 +110,9 @@ export type Op =
    * The consortium admin switches settlement (pause), a token (allow) or a channel (active) to the other
    * state than the model says it is in — or, when `toggle` is false, asks for the state it is already in.
    */
-  | { kind: "admin"; target: "pause" | "token" | "channel"; toggle: boolean; token: number; channel: number };
+  | { kind: "admin"; target: "pause" | "token" | "channel"; toggle: boolean; token: number; channel: number }
+  /** The consortium admin moves the commission band (which must never change a registered licence). */
+  | { kind: "band"; minBps: number; maxBps: number };
 
 export type OpKind = Op["kind"];
 export const OP_KINDS: readonly OpKind[] = [
@@ -117,6 +131,7 @@ export const OP_KINDS: readonly OpKind[] = [
   "suspendLicence",
   "resolve",
   "admin",
+  "band",
 ];
 
 const pickArb = fc.nat({ max: 1_000 });
@@ -154,7 +169,20 @@ const splitArb: fc.Arbitrary<readonly [number, number, number]> = fc.oneof(
     .map(([a, b]) => [Math.min(a, b), Math.abs(a - b), 10_000 - Math.max(a, b)] as const),
 );
 
-const grossArb = fc.oneof(fc.constantFrom(1n, 3n, 33n, 9_999n, 19_900n), fc.bigInt({ min: 1n, max: 10n ** 12n }));
+/**
+ * A gross amount in the token's smallest unit: tiny ones that round, realistic ones for 2 and for 18
+ * decimals, anything up to the 128-bit bound, right at it, and the refused 0 and past-the-bound ones.
+ */
+const grossArb = fc.oneof(
+  { arbitrary: fc.constantFrom(1n, 3n, 33n, 9_999n, 19_900n), weight: 3 },
+  { arbitrary: fc.bigInt({ min: 1n, max: 10n ** 12n }), weight: 4 },
+  { arbitrary: fc.bigInt({ min: 10n ** 15n, max: 10n ** 24n }), weight: 3 },
+  { arbitrary: fc.bigInt({ min: 1n, max: MAX_GROSS }), weight: 2 },
+  { arbitrary: fc.bigInt({ min: MAX_GROSS - 10n ** 6n, max: MAX_GROSS }), weight: 1 },
+  { arbitrary: fc.constantFrom(0n, MAX_GROSS + 1n, 2n ** 255n), weight: 1 },
+);
+
+const tokenArb = fc.nat({ max: TOKENS - 1 });
 
 const registerArb = fc.record({
   kind: fc.constant("register" as const),
@@ -186,7 +214,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("settle" as const),
       reporter: fc.nat({ max: 2 }),
       licence: pickArb,
-      token: fc.nat({ max: 1 }),
+      token: tokenArb,
       gross: grossArb,
       reuseOrder: sometimes(pickArb, 1, 12),
       anyLicence: chance(1, 10),
@@ -197,7 +225,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("settleBatch" as const),
       reporter: fc.nat({ max: 2 }),
-      token: fc.nat({ max: 1 }),
+      token: tokenArb,
       anyLicence: chance(1, 10),
       orders: fc.array(fc.record({ licence: pickArb, gross: grossArb }), { minLength: 1, maxLength: 10 }),
     }),
@@ -228,7 +256,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("withdraw" as const),
       account: pickArb,
       anyAccount: chance(1, 6),
-      token: fc.nat({ max: 1 }),
+      token: tokenArb,
       to: sometimes(fc.nat({ max: PARTICIPANTS - 1 }), 1, 2),
     }),
     weight: 4,
@@ -281,9 +309,22 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant("admin" as const),
       target: fc.constantFrom("pause" as const, "token" as const, "channel" as const),
       toggle: chance(5, 1),
-      token: fc.nat({ max: 1 }),
+      token: tokenArb,
       channel: fc.integer({ min: 1, max: 3 }),
     }),
+    weight: 1,
+  },
+  {
+    // around the default 15-25 %, or refused (0, past 100 %, inverted)
+    arbitrary: fc
+      .oneof(
+        {
+          arbitrary: fc.record({ minBps: fc.integer({ min: 1_000, max: 2_000 }), maxBps: fc.integer({ min: 2_000, max: 3_000 }) }),
+          weight: 6,
+        },
+        { arbitrary: fc.record({ minBps: fc.constantFrom(0, 1, 2_500), maxBps: fc.constantFrom(10_000, 10_001, 2_000) }), weight: 1 },
+      )
+      .map(({ minBps, maxBps }) => ({ kind: "band" as const, minBps, maxBps })),
     weight: 1,
   },
 );
@@ -309,14 +350,17 @@ export function sequenceArb(minLength = 5, maxLength = 25): fc.Arbitrary<Op[]> {
   );
 }
 
-/** fast-check parameters from the environment: FC_SEED (and FC_PATH) replay a reported counter-example. */
+/**
+ * fast-check parameters from the environment: FUZZ_SEED (and FUZZ_PATH) replay a reported counter-example;
+ * FC_SEED and FC_PATH are the older names.
+ */
 export function replayParameters(): { seed?: number; path?: string; endOnFailure?: boolean } {
-  const seed = process.env.FC_SEED;
-  const path = process.env.FC_PATH;
+  const seed = process.env.FUZZ_SEED || process.env.FC_SEED;
+  const path = process.env.FUZZ_PATH || process.env.FC_PATH;
   const out: { seed?: number; path?: string; endOnFailure?: boolean } = {};
   if (seed !== undefined && seed !== "") {
     const n = Number(seed);
-    if (!Number.isInteger(n)) throw new Error(`FC_SEED must be an integer, got ${seed}`);
+    if (!Number.isInteger(n)) throw new Error(`FUZZ_SEED must be an integer, got ${seed}`);
     out.seed = n;
   }
   if (path !== undefined && path !== "") {
@@ -330,33 +374,87 @@ export function replayParameters(): { seed?: number; path?: string; endOnFailure
 // The chain a sequence runs on
 // ------------------------------------------------------------------------------------------------------
 
-/** The consortium of fixtures.ts plus a second settlement token, allowed, minted to the three reporters and approved. */
+/**
+ * How the runner reaches the node for its transactions and its books reads (the fixture and the clock go
+ * through hardhat's provider, as ever): by default the in-process Hardhat network; scripts/fuzz swaps in a
+ * raw JSON-RPC client to anvil.
+ */
+export interface Transport {
+  request(method: string, params: unknown[]): Promise<unknown>;
+  /** Sends a transaction and resolves with its receipt once it is mined (or throws: Hardhat refuses a reverting one). */
+  send(tx: { from: string; to: string; data: string; gas: string }): Promise<Receipt>;
+}
+
+export interface Receipt {
+  transactionHash: string;
+  status: string;
+  logs: RawLog[];
+}
+
+/** A log as the node returns it. */
+export interface RawLog {
+  address: string;
+  topics: readonly string[];
+  data: string;
+}
+
+const hardhatRequest = (method: string, params: unknown[]) => hre.network.provider.request({ method, params });
+
+let transport: Transport = {
+  request: hardhatRequest,
+  async send(tx) {
+    const hash = await hardhatRequest("eth_sendTransaction", [tx]); // automine: mined when this returns
+    return (await hardhatRequest("eth_getTransactionReceipt", [hash])) as Receipt;
+  },
+};
+
+/** Gas of every transaction: a batch of 10 orders needs well under it; the block limit is 30M. */
+const TX_GAS = "0x989680";
+
+export function useTransport(t: Transport): void {
+  transport = t;
+}
+
+/**
+ * The consortium of fixtures.ts plus two more settlement tokens (a second 2-decimal one and an 18-decimal
+ * one), every token allowed, minted to the three reporters (FLOAT each) and approved; and the books reader.
+ */
 export async function invariantFixture() {
   const c = await deployConsortium();
   const { admin, taobao, jd, pdd } = c.accounts;
   const vault = await c.settlement.getAddress();
   const second: DemoStablecoin = await ethers.deployContract("DemoStablecoin", [admin.address]);
+  const token18: DecimalsToken = await ethers.deployContract("DecimalsToken", [18]);
   await c.settlement.allowToken(await second.getAddress());
+  await c.settlement.allowToken(await token18.getAddress());
   for (const reporter of [taobao, jd, pdd]) {
-    await second.mint(reporter.address, 10n ** 15n);
+    await c.token.mint(reporter.address, FLOAT);
+    await second.mint(reporter.address, FLOAT);
+    await token18.mint(reporter.address, FLOAT);
     await second.connect(reporter).approve(vault, ethers.MaxUint256);
+    await token18.connect(reporter).approve(vault, ethers.MaxUint256);
   }
+  const booksReader = await ethers.getSigner(admin.address);
+  const books = await (await booksReader.sendTransaction({ data: compileBooks() })).wait();
   return {
     ...c,
     vault,
     disputesAddress: await c.disputes.getAddress(),
-    tokens: [c.token, second] as const,
-    tokenAddresses: [await c.token.getAddress(), await second.getAddress()] as const,
+    booksAddress: books!.contractAddress!,
+    tokens: [c.token, second, token18] as const,
+    tokenAddresses: [await c.token.getAddress(), await second.getAddress(), await token18.getAddress()] as const,
   };
 }
 
 export type InvariantChain = Awaited<ReturnType<typeof invariantFixture>>;
 
-/** Every custom error the contracts (and the token they call) can revert with, by selector. */
+const errorsOf = new WeakMap<InvariantChain, Interface>();
+
+/** Every custom error the contracts (and the tokens they call) can revert with, by selector. */
 function contractErrors(chain: InvariantChain): Interface {
   const seen = new Set<string>();
   const fragments: ErrorFragment[] = [];
-  for (const iface of [chain.settlement.interface, chain.disputes.interface, chain.token.interface]) {
+  for (const iface of [chain.settlement.interface, chain.disputes.interface, chain.token.interface, chain.tokens[2].interface]) {
     iface.forEachError((fragment) => {
       if (seen.has(fragment.selector)) return;
       seen.add(fragment.selector);
@@ -371,14 +469,18 @@ function contractErrors(chain: InvariantChain): Interface {
 // ------------------------------------------------------------------------------------------------------
 
 /**
- * A contract that is never deployed: its constructor runs inside a single `eth_call` (a creation call) and
- * returns the token balances of the vault, `getSale` of every known sale and `claimable` of every known
- * (account, token). One call per step instead of ~40 keeps 200 sequences well inside the test budget. It is
- * compiled here, with the project's solc and EVM version, against the real ISettlement.
+ * A reader deployed with the fixture. Its `snapshot`, one `eth_call` per check, returns the token balances
+ * of the vault, `getSale` of every known sale, `claimable` of every known (account, token) and a digest of
+ * every licence's terms (getLicence with the fields that may change — status, consent, successor — and
+ * the registration time cleared); the runner compares it, as a string, with the same words built from its
+ * model. Only when they differ are the values read one by one, to say which. One call per check instead of
+ * ~50 keeps the runs fast. It is compiled here, with the project's solc and EVM version, against the real
+ * interfaces.
  */
 const BOOKS_SOURCE = `// SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ILicenceRegistry} from "contracts/interfaces/ILicenceRegistry.sol";
 import {ISettlement} from "contracts/interfaces/ISettlement.sol";
 
 interface IBalanceOf {
@@ -386,27 +488,72 @@ interface IBalanceOf {
 }
 
 contract VaultBooks {
-    constructor(ISettlement vault, address[] memory tokens, bytes32[] memory saleIds, address[] memory accounts, address[] memory accountTokens) {
-        uint256[] memory balances = new uint256[](tokens.length);
-        for (uint256 i; i < tokens.length; ++i) balances[i] = IBalanceOf(tokens[i]).balanceOf(address(vault));
-        ISettlement.SaleView[] memory sales = new ISettlement.SaleView[](saleIds.length);
-        for (uint256 i; i < saleIds.length; ++i) sales[i] = vault.getSale(saleIds[i]);
-        uint256[] memory claims = new uint256[](accounts.length);
-        for (uint256 i; i < accounts.length; ++i) claims[i] = vault.claimable(accounts[i], accountTokens[i]);
-        bytes memory books = abi.encode(balances, sales, claims);
-        assembly {
-            return(add(books, 0x20), mload(books))
+    /// In order: the vault's balance of each token; licenceId, channelId, token, status, releaseAt and
+    /// commission of each sale; each claimable; and each licence's terms digest (termsOf).
+    function snapshot(
+        address vault,
+        address[] memory tokens,
+        bytes32[] memory saleIds,
+        address[] memory accounts,
+        address[] memory accountTokens,
+        uint256[] memory licenceIds
+    ) external view returns (uint256[] memory words) {
+        words = new uint256[](tokens.length + 6 * saleIds.length + accounts.length + licenceIds.length);
+        uint256 k;
+        for (uint256 i; i < tokens.length; ++i) words[k++] = IBalanceOf(tokens[i]).balanceOf(vault);
+        for (uint256 i; i < saleIds.length; ++i) {
+            ISettlement.SaleView memory s = ISettlement(vault).getSale(saleIds[i]);
+            words[k++] = s.licenceId;
+            words[k++] = s.channelId;
+            words[k++] = uint160(s.token);
+            words[k++] = uint8(s.status);
+            words[k++] = s.releaseAt;
+            words[k++] = s.commission;
         }
+        for (uint256 i; i < accounts.length; ++i) words[k++] = ISettlement(vault).claimable(accounts[i], accountTokens[i]);
+        for (uint256 i; i < licenceIds.length; ++i) words[k++] = uint256(termsOf(vault, licenceIds[i]));
+    }
+
+    function termsOf(address vault, uint256 licenceId) public view returns (bytes32) {
+        ILicenceRegistry.LicenceView memory v = ILicenceRegistry(vault).getLicence(licenceId);
+        v.licenceId = 0;
+        v.registeredAt = 0;
+        v.status = ILicenceRegistry.LicenceStatus.None;
+        v.mcnAccepted = false;
+        v.platformAccepted = false;
+        v.supersededBy = 0;
+        return keccak256(abi.encode(v));
+    }
+
+    function balancesOf(address vault, address[] calldata tokens) external view returns (uint256[] memory balances) {
+        balances = new uint256[](tokens.length);
+        for (uint256 i; i < tokens.length; ++i) balances[i] = IBalanceOf(tokens[i]).balanceOf(vault);
+    }
+
+    function salesOf(address vault, bytes32[] calldata saleIds) external view returns (ISettlement.SaleView[] memory sales) {
+        sales = new ISettlement.SaleView[](saleIds.length);
+        for (uint256 i; i < saleIds.length; ++i) sales[i] = ISettlement(vault).getSale(saleIds[i]);
+    }
+
+    function claimsOf(address vault, address[] calldata accounts, address[] calldata tokens) external view returns (uint256[] memory claims) {
+        claims = new uint256[](accounts.length);
+        for (uint256 i; i < accounts.length; ++i) claims[i] = ISettlement(vault).claimable(accounts[i], tokens[i]);
+    }
+
+    function termsOfAll(address vault, uint256[] calldata licenceIds) external view returns (bytes32[] memory terms) {
+        terms = new bytes32[](licenceIds.length);
+        for (uint256 i; i < licenceIds.length; ++i) terms[i] = termsOf(vault, licenceIds[i]);
     }
 }
 `;
 
-const BOOKS_ARGS = ["address", "address[]", "bytes32[]", "address[]", "address[]"] as const;
-const BOOKS_RESULT = [
-  "uint256[]",
-  "tuple(uint256 licenceId, uint8 channelId, address token, uint8 status, uint40 releaseAt, uint256 commission)[]",
-  "uint256[]",
-] as const;
+const BOOKS_ABI = new Interface([
+  "function snapshot(address vault, address[] tokens, bytes32[] saleIds, address[] accounts, address[] accountTokens, uint256[] licenceIds) view returns (uint256[])",
+  "function balancesOf(address vault, address[] tokens) view returns (uint256[])",
+  "function salesOf(address vault, bytes32[] saleIds) view returns (tuple(uint256 licenceId, uint8 channelId, address token, uint8 status, uint40 releaseAt, uint256 commission)[])",
+  "function claimsOf(address vault, address[] accounts, address[] tokens) view returns (uint256[])",
+  "function termsOfAll(address vault, uint256[] licenceIds) view returns (bytes32[])",
+]);
 
 let booksInitcode: string | undefined;
 
@@ -414,12 +561,13 @@ function compileBooks(): string {
   if (booksInitcode !== undefined) return booksInitcode;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const solc = require("solc") as { compile(input: string): string };
-  const settlementInterface = path.join(hre.config.paths.sources, "interfaces", "ISettlement.sol");
+  const source = (name: string) => ({ content: fs.readFileSync(path.join(hre.config.paths.sources, "interfaces", name), "utf8") });
   const input = {
     language: "Solidity",
     sources: {
       "VaultBooks.sol": { content: BOOKS_SOURCE },
-      "contracts/interfaces/ISettlement.sol": { content: fs.readFileSync(settlementInterface, "utf8") },
+      "contracts/interfaces/ISettlement.sol": source("ISettlement.sol"),
+      "contracts/interfaces/ILicenceRegistry.sol": source("ILicenceRegistry.sol"),
     },
     settings: {
       evmVersion: EVM_VERSION,
@@ -451,23 +599,29 @@ interface Books {
   balances: bigint[];
   sales: SaleOnChain[];
   claims: bigint[];
+  terms: string[];
 }
 
-async function readBooks(chain: InvariantChain, saleIds: string[], pairs: { account: string; token: string }[]): Promise<Books> {
-  const coder = ethers.AbiCoder.defaultAbiCoder();
-  const args = coder.encode(BOOKS_ARGS, [
-    chain.vault,
-    [...chain.tokenAddresses],
-    saleIds,
-    pairs.map((p) => p.account),
-    pairs.map((p) => p.token),
-  ]);
-  const data = ethers.concat([compileBooks(), args]);
-  const raw = (await hre.network.provider.request({ method: "eth_call", params: [{ data }, "latest"] })) as string;
-  const [balances, sales, claims] = coder.decode(BOOKS_RESULT, raw) as unknown as [bigint[], Result[], bigint[]];
+async function booksCall(chain: InvariantChain, fn: string, args: unknown[]): Promise<Result> {
+  const data = BOOKS_ABI.encodeFunctionData(fn, args);
+  const raw = (await transport.request("eth_call", [{ to: chain.booksAddress, data }, "latest"])) as string;
+  return BOOKS_ABI.decodeFunctionResult(fn, raw);
+}
+
+/** The books value by value (four calls: only when the snapshot differs, to say what does). */
+async function readBooks(
+  chain: InvariantChain,
+  saleIds: string[],
+  pairs: readonly { account: string; token: string }[],
+  licenceIds: bigint[],
+): Promise<Books> {
+  const [balances] = await booksCall(chain, "balancesOf", [chain.vault, [...chain.tokenAddresses]]);
+  const [sales] = await booksCall(chain, "salesOf", [chain.vault, saleIds]);
+  const [claims] = await booksCall(chain, "claimsOf", [chain.vault, pairs.map((p) => p.account), pairs.map((p) => p.token)]);
+  const [terms] = await booksCall(chain, "termsOfAll", [chain.vault, licenceIds]);
   return {
-    balances: [...balances],
-    sales: sales.map((s) => ({
+    balances: [...(balances as bigint[])],
+    sales: (sales as Result[]).map((s) => ({
       licenceId: s[0] as bigint,
       channelId: s[1] as bigint,
       token: s[2] as string,
@@ -475,8 +629,62 @@ async function readBooks(chain: InvariantChain, saleIds: string[], pairs: { acco
       releaseAt: s[4] as bigint,
       commission: s[5] as bigint,
     })),
-    claims: [...claims],
+    claims: [...(claims as bigint[])],
+    terms: [...(terms as string[])],
   };
+}
+
+/** VaultBooks.snapshot, ABI-encoded as it comes back: compared as a string with the model's. */
+async function readSnapshot(
+  chain: InvariantChain,
+  saleIds: string[],
+  pairs: readonly { account: string; token: string }[],
+  licenceIds: bigint[],
+): Promise<string> {
+  const data = BOOKS_ABI.encodeFunctionData("snapshot", [
+    chain.vault,
+    [...chain.tokenAddresses],
+    saleIds,
+    pairs.map((p) => p.account),
+    pairs.map((p) => p.token),
+    licenceIds,
+  ]);
+  return ((await transport.request("eth_call", [{ to: chain.booksAddress, data }, "latest"])) as string).toLowerCase();
+}
+
+function word(value: bigint): string {
+  return value.toString(16).padStart(64, "0");
+}
+
+let licenceViewType: ParamType | undefined;
+
+/** The digest VaultBooks.termsOf computes for a licence, from the terms it was registered with (LicenceRegistered). */
+function termsDigest(chain: InvariantChain, rightsHolder: string, terms: Result): string {
+  licenceViewType ??= chain.settlement.interface.getFunction("getLicence")!.outputs[0]!;
+  const channels = (terms.channels as bigint[]).map(Number).sort((a, b) => a - b);
+  const view = {
+    licenceId: 0n,
+    contentId: terms.contentId as string,
+    rightsHolder,
+    mcn: terms.mcn as string,
+    platform: terms.platform as string,
+    rightsHolderBps: terms.rightsHolderBps as bigint,
+    mcnBps: terms.mcnBps as bigint,
+    platformBps: terms.platformBps as bigint,
+    commissionBps: terms.commissionBps as bigint,
+    channels,
+    validFrom: terms.validFrom as bigint,
+    validUntil: terms.validUntil as bigint,
+    holdSeconds: terms.holdSeconds as bigint,
+    registeredAt: 0n,
+    status: 0n,
+    mcnAccepted: false,
+    platformAccepted: false,
+    supersedes: terms.supersedes as bigint,
+    supersededBy: 0n,
+    termsHash: terms.termsHash as string,
+  };
+  return ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode([licenceViewType], [view]));
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -583,6 +791,8 @@ interface LicenceModel {
   commissionBps: bigint;
   channels: number[];
   state: LicenceState;
+  /** The digest of the terms it was registered with (see termsDigest). */
+  terms: string;
 }
 
 interface SaleModel {
@@ -668,7 +878,7 @@ class SequenceRunner {
       a.outsider,
     ];
     for (const s of [...this.participants, a.admin]) this.signers.set(s.address.toLowerCase(), s);
-    this.errors = contractErrors(chain);
+    this.errors = errorsOf.get(chain) ?? errorsOf.set(chain, contractErrors(chain)).get(chain)!;
   }
 
   async run(ops: readonly Op[]): Promise<StepOutcome[]> {
@@ -709,7 +919,54 @@ class SequenceRunner {
   /** The books on chain against the model, after every step. */
   async check(): Promise<void> {
     const pairs = [...this.ledger.values()];
-    const books = await readBooks(this.chain, this.saleOrder, pairs);
+    for (const entry of pairs) {
+      if (entry.withdrawn > entry.credited) {
+        this.fail(`${entry.account} withdrew ${entry.withdrawn} of ${entry.token} but was credited ${entry.credited}`);
+      }
+    }
+    // Fast path: the chain's books are, word for word, what the model says (balance = Σ escrowed + Σ claimable).
+    const licenceIds = this.licences.map((l) => l.id);
+    const onChain = await readSnapshot(this.chain, this.saleOrder, pairs, licenceIds);
+    if (onChain === this.expectedSnapshot(pairs)) return;
+    await this.checkInDetail(pairs);
+    this.fail(`the books snapshot is not the model's, yet every value read matches it:\n${onChain}\n${this.expectedSnapshot(pairs)}`);
+  }
+
+  /** What VaultBooks.snapshot returns (ABI-encoded) if the chain's books are the model's. */
+  private expectedSnapshot(pairs: readonly LedgerEntry[]): string {
+    const tokens = this.chain.tokenAddresses.map((t) => t.toLowerCase());
+    const balances = tokens.map(() => 0n);
+    const words: string[] = [];
+    const sales = this.saleOrder.map((id) => this.sales.get(id)!);
+    for (const s of sales) {
+      if (s.status === SaleStatus.Escrowed || s.status === SaleStatus.Frozen)
+        balances[tokens.indexOf(s.token.toLowerCase())]! += s.commission;
+    }
+    for (const e of pairs) balances[tokens.indexOf(e.token.toLowerCase())]! += e.credited - e.withdrawn;
+    for (const b of balances) words.push(word(b));
+    for (const s of sales) {
+      words.push(
+        word(s.licenceId),
+        word(BigInt(s.channelId)),
+        word(BigInt(s.token)),
+        word(BigInt(s.status)),
+        word(s.releaseAt),
+        word(s.commission),
+      );
+    }
+    for (const e of pairs) words.push(word(e.credited - e.withdrawn));
+    for (const l of this.licences) words.push(l.terms.slice(2));
+    return `0x${word(32n)}${word(BigInt(words.length))}${words.join("")}`.toLowerCase();
+  }
+
+  /** The books read value by value, against the model: names the first difference. */
+  private async checkInDetail(pairs: readonly LedgerEntry[]): Promise<void> {
+    const books = await readBooks(
+      this.chain,
+      this.saleOrder,
+      pairs,
+      this.licences.map((l) => l.id),
+    );
     const tokens = this.chain.tokenAddresses.map((t) => t.toLowerCase());
     const escrowed = tokens.map(() => 0n);
     const claimable = tokens.map(() => 0n);
@@ -722,6 +979,13 @@ class SequenceRunner {
       if (onChain.commission !== model.commission || onChain.token.toLowerCase() !== model.token.toLowerCase()) {
         this.fail(
           `sale ${model.id}: getSale commission ${onChain.commission} in ${onChain.token}, SaleSettled said ${model.commission} in ${model.token}`,
+        );
+      }
+      if (onChain.licenceId !== model.licenceId || Number(onChain.channelId) !== model.channelId || onChain.releaseAt !== model.releaseAt) {
+        const what = model.status === SaleStatus.Frozen ? "frozen sale moved" : "sale changed";
+        this.fail(
+          `${what} ${model.id}: getSale licence ${onChain.licenceId} channel ${onChain.channelId} releaseAt ${onChain.releaseAt}, ` +
+            `SaleSettled said licence ${model.licenceId} channel ${model.channelId} releaseAt ${model.releaseAt}`,
         );
       }
       if (onChain.status === BigInt(SaleStatus.Escrowed) || onChain.status === BigInt(SaleStatus.Frozen)) {
@@ -742,6 +1006,11 @@ class SequenceRunner {
         );
       }
       claimable[tokens.indexOf(entry.token.toLowerCase())]! += onChain;
+    });
+
+    books.terms.forEach((digest, i) => {
+      const l = this.licences[i]!;
+      if (digest !== l.terms) this.fail(`licence ${l.id} (${l.state}): its terms on chain are no longer those it was registered with`);
     });
 
     tokens.forEach((token, t) => {
@@ -778,7 +1047,7 @@ class SequenceRunner {
     return s;
   }
 
-  private apply(logs: readonly Log[]): void {
+  private apply(logs: readonly RawLog[]): void {
     const vault = this.chain.vault.toLowerCase();
     const disputes = this.chain.disputesAddress.toLowerCase();
     for (const log of logs) {
@@ -808,6 +1077,7 @@ class SequenceRunner {
           commissionBps: terms.commissionBps as bigint,
           channels: (terms.channels as bigint[]).map(Number),
           state: "Proposed",
+          terms: termsDigest(this.chain, a.rightsHolder as string, terms),
         });
         break;
       }
@@ -946,15 +1216,25 @@ class SequenceRunner {
 
   // ---- executing operations --------------------------------------------------------------------------
 
-  /** Sends a transaction; applies its events, or returns the custom error it was refused with. */
-  private async send(tx: () => Promise<ContractTransactionResponse>): Promise<ErrorDescription | undefined> {
-    let receipt;
+  /**
+   * Sends a transaction straight to the node (no estimate, no nonce look-up: the node signs for its own
+   * accounts and mines it at once); applies its events, or returns the custom error it was refused with.
+   */
+  private async send(from: { address: string }, to: string, data: string): Promise<ErrorDescription | undefined> {
+    let receipt: Receipt;
     try {
-      receipt = await (await tx()).wait();
+      receipt = await transport.send({ from: from.address, to, data, gas: TX_GAS });
     } catch (error) {
-      return classifyRefusal(error, this.errors);
+      return classifyRefusal(error, this.errors); // Hardhat refuses a reverting transaction, with its revert data
     }
-    if (!receipt) this.fail("transaction without a receipt");
+    if (receipt.status !== "0x1") {
+      // anvil mines a reverting transaction; its trace has the revert data
+      const trace = (await transport.request("debug_traceTransaction", [receipt.transactionHash, { tracer: "callTracer" }])) as {
+        output?: string;
+        error?: string;
+      };
+      return classifyRefusal(Object.assign(new Error(`reverted: ${trace.error ?? "?"}`), { data: trace.output ?? "0x" }), this.errors);
+    }
     this.apply(receipt.logs);
     return undefined;
   }
@@ -1019,15 +1299,23 @@ class SequenceRunner {
     return d.kind === "licence" ? this.licenceSide(BigInt(d.target), party) : this.saleSide(d.target, party);
   }
 
+  /** The latest block's time. */
+  private async latestTime(): Promise<bigint> {
+    const block = (await transport.request("eth_getBlockByNumber", ["latest", false])) as { timestamp: string };
+    return BigInt(block.timestamp);
+  }
+
   private evidence(): string {
     return ids.evidence(`${this.step}:${this.orderCounter}`);
   }
 
   private async execute(op: Op): Promise<ErrorDescription | undefined> {
-    const { settlement, disputes, accounts } = this.chain;
+    const { accounts, vault, disputesAddress } = this.chain;
+    const settlement = this.chain.settlement.interface;
+    const disputes = this.chain.disputes.interface;
     switch (op.kind) {
       case "register": {
-        const now = await time.latest();
+        const now = Number(await this.latestTime());
         let rightsHolder = [accounts.rightsHolder, accounts.rightsHolder2][op.rightsHolder % 2]!;
         let mcn = [accounts.mcn, accounts.mcn2][op.mcn % 2]!.address;
         let platform = [accounts.platform, accounts.platform2][op.platform % 2]!.address;
@@ -1057,33 +1345,37 @@ class SequenceRunner {
           termsHash: TERMS_HASH,
           termsURI: "ipfs://reelsplit-invariants",
         };
-        return this.send(() => settlement.connect(rightsHolder).registerLicence(terms));
+        return this.send(rightsHolder, vault, settlement.encodeFunctionData("registerLicence", [terms]));
       }
       case "accept": {
         const id = this.licenceId(op.licence, (l) => l.state === "Proposed");
         const l = this.licences.find((x) => x.id === id);
         const by = l ? this.signer(op.by === "mcn" ? l.mcn : op.by === "platform" ? l.platform : l.rightsHolder) : accounts.mcn;
-        return this.send(() => settlement.connect(by).acceptLicence(id));
+        return this.send(by, vault, settlement.encodeFunctionData("acceptLicence", [id]));
       }
       case "cancel": {
         const id = this.licenceId(op.licence, (l) => l.state === "Proposed");
         const l = this.licences.find((x) => x.id === id);
-        return this.send(() => settlement.connect(l ? this.signer(l.rightsHolder) : accounts.rightsHolder).cancelLicence(id));
+        return this.send(
+          l ? this.signer(l.rightsHolder) : accounts.rightsHolder,
+          vault,
+          settlement.encodeFunctionData("cancelLicence", [id]),
+        );
       }
       case "settle": {
         const reporter = this.reporters[op.reporter % 3]!;
         const ref = (op.reuseOrder === null ? undefined : pick(this.orderRefs, op.reuseOrder)) ?? this.freshOrderRef();
-        const token = this.chain.tokenAddresses[op.token % 2]!;
+        const token = this.chain.tokenAddresses[op.token % TOKENS]!;
         const channelId = (op.reporter % 3) + 1;
         const licenceId = this.licenceId(
           op.licence,
           op.anyLicence ? undefined : (l) => l.state === "Active" && l.channels.includes(channelId),
         );
-        return this.send(() => settlement.connect(reporter).settleSale(licenceId, ref, token, op.gross));
+        return this.send(reporter, vault, settlement.encodeFunctionData("settleSale", [licenceId, ref, token, op.gross]));
       }
       case "settleBatch": {
         const reporter = this.reporters[op.reporter % 3]!;
-        const token = this.chain.tokenAddresses[op.token % 2]!;
+        const token = this.chain.tokenAddresses[op.token % TOKENS]!;
         const channelId = (op.reporter % 3) + 1;
         const prefer = op.anyLicence ? undefined : (l: LicenceModel) => l.state === "Active" && l.channels.includes(channelId);
         const orders = op.orders.map((o) => ({
@@ -1091,49 +1383,57 @@ class SequenceRunner {
           orderRef: this.freshOrderRef(),
           gross: o.gross,
         }));
-        return this.send(() => settlement.connect(reporter).settleSales(token, orders));
+        return this.send(reporter, vault, settlement.encodeFunctionData("settleSales", [token, orders]));
       }
       case "refund": {
         const id = this.saleId(op.sale, (s) => s.status === SaleStatus.Escrowed);
         const s = this.sales.get(id);
         const channel = s ? s.channelId - 1 : 0;
         const by = this.reporters[op.byOwnChannel ? channel : (channel + 1) % 3]!;
-        return this.send(() => settlement.connect(by).refundSale(id));
+        return this.send(by, vault, settlement.encodeFunctionData("refundSale", [id]));
       }
       case "release": {
-        const now = op.dueOnly ? BigInt(await time.latest()) + 1n : 0n;
+        const now = op.dueOnly ? (await this.latestTime()) + 1n : 0n;
         const due = (s: SaleModel) => s.status === SaleStatus.Escrowed && (!op.dueOnly || s.releaseAt <= now);
         const escrowed = (s: SaleModel) => s.status === SaleStatus.Escrowed;
         const picked = [...new Set(op.sales.map((n) => this.saleId(n, [due, escrowed])))];
-        return this.send(() => settlement.connect(accounts.outsider).releaseSales(picked));
+        return this.send(accounts.outsider, vault, settlement.encodeFunctionData("releaseSales", [picked]));
       }
       case "advanceTime":
-        await time.increase(op.seconds);
+        // as Hardhat's time.increase does; anvil's evm_increaseTime is ignored once blocks are a second apart
+        await transport.request("evm_setNextBlockTimestamp", [Number((await this.latestTime()) + BigInt(op.seconds))]);
+        await transport.request("evm_mine", []);
         return undefined;
       case "withdraw": {
         const owed = [...this.ledger.values()].filter((e) => e.credited > e.withdrawn);
         const chosen = op.anyAccount ? undefined : pick(owed, op.account);
         const account = chosen ? this.signer(chosen.account) : this.participants[op.account % PARTICIPANTS]!;
-        const token = chosen ? chosen.token : this.chain.tokenAddresses[op.token % 2]!;
+        const token = chosen ? chosen.token : this.chain.tokenAddresses[op.token % TOKENS]!;
         const to = op.to === null ? account : this.participants[op.to % PARTICIPANTS]!;
-        return this.send(() => settlement.connect(account).withdraw(token, to.address));
+        return this.send(account, vault, settlement.encodeFunctionData("withdraw", [token, to.address]));
       }
       case "openSaleDispute": {
         const id = this.saleId(op.sale, op.anySale ? [] : (s) => s.status === SaleStatus.Escrowed);
-        return this.send(() => disputes.connect(this.saleSide(id, op.party)).openSaleDispute(id, op.reason, this.evidence()));
+        const data = disputes.encodeFunctionData("openSaleDispute", [id, op.reason, this.evidence()]);
+        return this.send(this.saleSide(id, op.party), disputesAddress, data);
       }
       case "openLicenceDispute": {
         const id = this.licenceId(op.licence);
-        return this.send(() => disputes.connect(this.licenceSide(id, op.party)).openLicenceDispute(id, op.reason, this.evidence()));
+        const data = disputes.encodeFunctionData("openLicenceDispute", [id, op.reason, this.evidence()]);
+        return this.send(this.licenceSide(id, op.party), disputesAddress, data);
       }
       case "addEvidence": {
         const id = this.disputeOf(op.dispute, (d) => d.open);
-        return this.send(() => disputes.connect(this.disputeSide(id, op.party)).addEvidence(id, this.evidence()));
+        return this.send(
+          this.disputeSide(id, op.party),
+          disputesAddress,
+          disputes.encodeFunctionData("addEvidence", [id, this.evidence()]),
+        );
       }
       case "suspendLicence": {
         const id = this.disputeOf(op.dispute, (d) => d.open && d.kind === "licence");
         const by = op.byArbiter ? accounts.arbiter : accounts.outsider;
-        return this.send(() => disputes.connect(by).suspendLicence(id));
+        return this.send(by, disputesAddress, disputes.encodeFunctionData("suspendLicence", [id]));
       }
       case "resolve": {
         const id = this.disputeOf(op.dispute, (d) => d.open);
@@ -1141,24 +1441,29 @@ class SequenceRunner {
         const fitting = op.upheld && d?.kind === "licence" ? (op.terminate ? 2 : 1) : 0;
         const remedy = op.fittingRemedy ? fitting : op.remedy;
         const by = op.byArbiter ? accounts.arbiter : accounts.outsider;
-        return this.send(() => disputes.connect(by).resolve(id, op.upheld, ethers.id(`ruling:${this.step}`), remedy));
+        const data = disputes.encodeFunctionData("resolve", [id, op.upheld, ethers.id(`ruling:${this.step}`), remedy]);
+        return this.send(by, disputesAddress, data);
       }
+      case "band":
+        return this.send(accounts.admin, vault, settlement.encodeFunctionData("setCommissionBand", [op.minBps, op.maxBps]));
       case "admin": {
-        const admin = settlement.connect(accounts.admin);
-        const token = this.chain.tokenAddresses[op.token % 2]!;
+        const admin = (data: string) => this.send(accounts.admin, vault, data);
+        const token = this.chain.tokenAddresses[op.token % TOKENS]!;
         const channel = ((op.channel - 1) % 3) + 1;
         switch (op.target) {
           case "pause": {
             const pause = this.paused !== op.toggle;
-            return this.send(() => (pause ? admin.pause() : admin.unpause()));
+            return admin(pause ? settlement.encodeFunctionData("pause") : settlement.encodeFunctionData("unpause"));
           }
           case "token": {
             const allow = this.disallowedTokens.has(token.toLowerCase()) === op.toggle;
-            return this.send(() => (allow ? admin.allowToken(token) : admin.disallowToken(token)));
+            return admin(
+              allow ? settlement.encodeFunctionData("allowToken", [token]) : settlement.encodeFunctionData("disallowToken", [token]),
+            );
           }
           case "channel": {
             const active = this.channelsOff.has(channel) === op.toggle;
-            return this.send(() => admin.setChannelActive(channel, active));
+            return admin(settlement.encodeFunctionData("setChannelActive", [channel, active]));
           }
         }
       }
