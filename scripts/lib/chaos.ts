@@ -36,6 +36,7 @@ import {
   type TestChain,
 } from "../../test/indexer/harness";
 import { startProxy, type RpcProxy } from "./chaos-proxy";
+import { prng } from "./prng";
 
 const ROOT = path.join(__dirname, "..", "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
@@ -70,18 +71,6 @@ export const CHAOS_DEFAULTS: Omit<ChaosOptions, "seed"> = {
   backlogSales: 8_000,
   maxRange: 20,
 };
-
-/** mulberry32: small, seeded, good enough to pick schedules. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const int = (rng: Rng, min: number, max: number) => min + Math.floor(rng() * (max - min + 1));

@@ -16,6 +16,7 @@ import {
   type Settlement,
 } from "../../typechain-types";
 import type { Deployment } from "./deployment";
+import { prng } from "./prng";
 
 /** The hardhat node's well-known accounts, by the part each plays in the demo. */
 export const DEMO_ACCOUNTS = [
@@ -115,18 +116,6 @@ export interface Demo {
   /** Starts settling a few sales a second (some batched) until `stop()`. */
   startStream(options?: { salesPerSecond?: number; onError?: (err: Error) => void }): void;
   stop(): Promise<void>;
-}
-
-/** A deterministic PRNG (mulberry32), so two demo runs tell the same story. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type TestChain,
   indexOnce,
 } from "../indexer/harness";
+import { prng } from "../../scripts/lib/prng";
 
 export const DAY = 86_400;
 export const HOLD = 7 * DAY;
@@ -148,18 +149,6 @@ export interface Scenario {
   frozenSaleId: string;
   upheldSaleId: string;
   stop(): Promise<void>;
-}
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Decoded event arguments with every bigint/number as a decimal string, tuples as objects. */

@@ -24,6 +24,7 @@ import {
   type Consortium,
   type TestChain,
 } from "./harness";
+import { prng } from "../../scripts/lib/prng";
 
 const ROOT = path.join(__dirname, "..", "..");
 const TS_NODE = path.join(ROOT, "node_modules", ".bin", "ts-node");
@@ -40,18 +41,6 @@ const SMALL_RANGE = 20;
 const DETERMINISTIC_COMMITS = 5;
 const MIN_RANDOM_KILLS = 5;
 const SEED = 0x5eed_c0de;
-
-/** mulberry32: a small seeded PRNG, so that a failing sequence of kill points can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildResult {
   code: number | null;

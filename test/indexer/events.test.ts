@@ -29,6 +29,7 @@ import {
   type NodeKind,
   indexOnce,
 } from "./harness";
+import { prng } from "../../scripts/lib/prng";
 
 const DAY = 86_400;
 const HOLD = 7 * DAY;
@@ -213,18 +214,6 @@ function canonical(value: unknown): string {
           )
         : v;
   return JSON.stringify(sort(value));
-}
-
-/** A tiny seeded PRNG (mulberry32): the same seed, the same scenario. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1286,7 +1275,7 @@ interface LocalSale {
  * each operation ran. Every transaction is one that succeeds: the harness's nonce managers cannot skip one.
  */
 async function runScenario(c: Consortium, seed: number): Promise<Record<string, number>> {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const done: Record<string, number> = {};
