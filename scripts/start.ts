@@ -33,7 +33,8 @@ Options (environment variable in brackets):
   --sales-per-second <n>     the demo's stream of sales (default 2; 0: seed the history only)
   --help
 
-Logs: the chain's in data/chain.log, the indexer's and the API's in data/stack.log.`;
+Logs: the chain's in data/chain.log; the indexer's, and the API's warnings (LOG_LEVEL=info: every request), in
+data/stack.log.`;
 
 interface StartOptions {
   demo: boolean;
@@ -223,7 +224,7 @@ export async function startStack(options: StartOptions, say: (line: string) => v
     await Promise.race([caughtUpOnce, running.then(() => Promise.reject(new Error("the indexer stopped before it started")))]);
     running.catch((err: Error) => say(`the indexer stopped: ${err.message}`));
 
-    const app = await build({ dbPath: options.dbPath, rpcUrl, logger: { level: "info", stream: stackLog } });
+    const app = await build({ dbPath: options.dbPath, rpcUrl, logger: { level: process.env.LOG_LEVEL ?? "warn", stream: stackLog } });
     stops.push(() => app.close());
     await app.listen({ host: "127.0.0.1", port: options.apiPort });
     const apiUrl = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
