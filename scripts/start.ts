@@ -185,6 +185,16 @@ export async function startStack(options: StartOptions, say: (line: string) => v
     await ensureFree(options.apiPort, "API", "--api-port");
     const provider = new ethers.JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, pollingInterval: 100 });
     stops.push(() => provider.destroy());
+    if (options.demo) {
+      // The demo signs for eleven parties with keys the node holds: check before deploying anything.
+      const held = ((await provider.send("eth_accounts", [])) as string[]).length;
+      if (held < DEMO_ACCOUNTS.length) {
+        throw new UsageError(
+          `the demo signs for ${DEMO_ACCOUNTS.length} parties with keys the node holds, but ${rpcUrl} holds ${held}: ` +
+            `start it with more accounts (anvil --accounts 20) or pass --no-demo`,
+        );
+      }
+    }
     const { deployment, deployed } = await ensureDeployment(provider, !options.rpc, say);
 
     let demo: Demo | undefined;
