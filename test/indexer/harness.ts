@@ -43,7 +43,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts a node and resolves once it says it is listening (its own output, not a timer). */
-export async function startChain(kind: NodeKind, options: { blockTimeSeconds?: number } = {}): Promise<TestChain> {
+export async function startChain(
+  kind: NodeKind,
+  options: { blockTimeSeconds?: number; /** anvil only: the genesis block's unix time */ genesisTimestamp?: number } = {},
+): Promise<TestChain> {
   const port = await freePort();
   const args =
     kind === "anvil"
@@ -57,6 +60,7 @@ export async function startChain(kind: NodeKind, options: { blockTimeSeconds?: n
           "--accounts",
           "20",
           ...(options.blockTimeSeconds ? ["--block-time", String(options.blockTimeSeconds)] : []),
+          ...(options.genesisTimestamp ? ["--timestamp", String(options.genesisTimestamp)] : []),
         ]
       : ["node", "--hostname", "127.0.0.1", "--port", String(port)];
   const bin = path.join(ROOT, "node_modules", ".bin", kind === "anvil" ? "anvil" : "hardhat");
@@ -79,7 +83,10 @@ export async function startChain(kind: NodeKind, options: { blockTimeSeconds?: n
       reject(new Error(`${kind} exited with ${code} before it was ready:\n${output}`));
     });
   });
-  // Keep draining the node's output so its pipe never fills and blocks it.
+  // Keep draining the node's output (it logs every transaction) so its pipe never fills and blocks it, without
+  // keeping it.
+  child.stdout!.removeAllListeners("data");
+  child.stderr!.removeAllListeners("data");
   child.stdout!.resume();
   child.stderr!.resume();
   const url = `http://127.0.0.1:${port}`;
