@@ -185,10 +185,11 @@ export async function seedDemo(provider: JsonRpcProvider, deployment: Deployment
   const orderRef = () => ethers.id(`demo order ${++orders}`);
   const gross = () => BigInt(990 + Math.floor(random() * 59_000)); // 9.90 … 599.89 yuan, in fen
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  /** Settles one order; resolves with its order reference. */
   const settleOne = async (licenceId: number, channel: ChannelName) => {
     const ref = orderRef();
     await send(as(settlement, channel).settleSale(licenceId, ref, tokenAddress, gross()));
-    return settlement.saleIdOf(CHANNELS.indexOf(channel) + 1, ref);
+    return ref;
   };
   const settleBatch = async (channel: ChannelName, size: number) => {
     const licences = SELLING.filter((l) => l.channels.includes(channel));
@@ -203,8 +204,8 @@ export async function seedDemo(provider: JsonRpcProvider, deployment: Deployment
   };
 
   log("settling the first sales");
-  const refundable = await settleOne(2, "jd");
-  const disputed = await settleOne(2, "taobao");
+  const refundable = await settlement.saleIdOf(CHANNELS.indexOf("jd") + 1, await settleOne(2, "jd"));
+  const disputed = await settlement.saleIdOf(CHANNELS.indexOf("taobao") + 1, await settleOne(2, "taobao"));
   for (let i = 0; i < 12; i++) await settleRandom();
 
   log("refunding a sale inside its 7-day hold window; an MCN withdraws");
